@@ -1,0 +1,119 @@
+# Herald: `make` builds build/herald; `make run` serves the demo site;
+# `make check` runs every test (also under ASan+UBSan). See README.md.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+PKGS     = libmicrohttpd sqlite3 md4c libsodium zlib
+WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+           -Wpointer-arith -Wformat=2 -Werror
+CSTD     = -std=c17 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE
+PKGCFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+CFLAGS  ?= -O2 -g
+ALLCFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(PKGCFLAGS) -Isrc -Ibuild/gen
+SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+           -fno-omit-frame-pointer
+
+SRCS    = $(filter-out src/main.c,$(wildcard src/*.c))
+HDRS    = $(wildcard src/*.h)
+ASSETS  = $(shell find themes content -type f ! -name '*~' 2>/dev/null | LC_ALL=C sort)
+UNIT    = $(wildcard tests/unit/*.c)
+DB      ?= herald.db
+LISTEN  ?= 127.0.0.1:8080
+
+.PHONY: all run check deps test lint install uninstall clean fuzz format golden
+
+all: build/herald
+
+build/tools/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -O1 -o $@ tools/embed.c
+
+build/gen/embed.c: build/tools/embed $(ASSETS)
+	@mkdir -p $(@D)
+	build/tools/embed $(ASSETS) > $@.tmp && mv $@.tmp $@
+
+# One build directory per flavour: default (gcc -O2), asan, clang.
+build/herald: src/main.c $(SRCS) $(HDRS) build/gen/embed.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -o $@ src/main.c $(SRCS) build/gen/embed.c $(PKGLIBS)
+
+build/asan/herald: src/main.c $(SRCS) $(HDRS) build/gen/embed.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(SANFLAGS) $(PKGCFLAGS) -Isrc -Ibuild/gen -o $@ \
+	    src/main.c $(SRCS) build/gen/embed.c $(PKGLIBS)
+
+build/clang/herald: src/main.c $(SRCS) $(HDRS) build/gen/embed.c
+	@mkdir -p $(@D)
+	clang $(CSTD) $(WARN) -O2 $(PKGCFLAGS) -Isrc -Ibuild/gen -o $@ \
+	    src/main.c $(SRCS) build/gen/embed.c $(PKGLIBS)
+
+build/test-unit: $(UNIT) $(SRCS) $(HDRS) build/gen/embed.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -Itests/unit -o $@ $(UNIT) $(SRCS) build/gen/embed.c $(PKGLIBS)
+
+build/asan/test-unit: $(UNIT) $(SRCS) $(HDRS) build/gen/embed.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(SANFLAGS) $(PKGCFLAGS) -Isrc -Ibuild/gen -Itests/unit -o $@ \
+	    $(UNIT) $(SRCS) build/gen/embed.c $(PKGLIBS)
+
+deps:
+	@sh scripts/deps.sh
+
+run: deps build/herald
+	@test -f $(DB) || build/herald init --db $(DB)
+	build/herald serve --db $(DB) --listen $(LISTEN) --base-url http://localhost:8080
+
+# The whole suite: once with the normal build, once under ASan+UBSan.
+check: deps
+	$(MAKE) all build/test-unit build/asan/herald build/asan/test-unit build/clang/herald
+	sh tests/run.sh build
+	sh tests/run.sh build/asan
+	$(MAKE) lint
+
+test: all build/test-unit
+	sh tests/run.sh build
+
+lint:
+	mandoc -Tlint -W warning man/herald.1 man/herald.conf.5
+
+# libFuzzer drivers for every parser, FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+FUZZERS = $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/*.c))
+
+build/fuzz/%: fuzz/%.c $(SRCS) $(HDRS) build/gen/embed.c
+	@mkdir -p $(@D)
+	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined $(PKGCFLAGS) \
+	    -Isrc -Ibuild/gen -o $@ $< $(SRCS) build/gen/embed.c $(PKGLIBS)
+
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do \
+	    mkdir -p build/fuzz/corpus-$${f##*/}; \
+	    echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        build/fuzz/corpus-$${f##*/} > $$f.log 2>&1 || \
+	        { tail -40 $$f.log; exit 1; }; \
+	    tail -1 $$f.log; \
+	done
+
+golden: build/test-unit
+	HERALD_GOLDEN_UPDATE=1 build/test-unit md
+
+format:
+	clang-format -i src/*.c src/*.h tools/*.c tests/unit/*.c
+
+install: build/herald
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 build/herald $(DESTDIR)$(PREFIX)/bin/herald
+	install -m 644 man/herald.1 $(DESTDIR)$(PREFIX)/share/man/man1/herald.1
+	install -m 644 man/herald.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/herald.conf.5
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/herald \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/herald.1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5/herald.conf.5
+
+clean:
+	rm -rf build

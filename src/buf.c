@@ -1,0 +1,148 @@
+/* buf.c: growable byte buffers with a hard cap (see struct buf). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "extern.h"
+
+void
+buf_init(struct buf *b, size_t max)
+{
+	memset(b, 0, sizeof(*b));
+	b->max = max ? max : BUF_MAX_DEFAULT;
+}
+
+/* Makes room for n more bytes plus a NUL. Returns 0 or -1 (err set). */
+static int
+buf_grow(struct buf *b, size_t n)
+{
+	size_t need, ncap;
+	char *p;
+
+	if (b->err)
+		return -1;
+	if (b->max == 0)
+		b->max = BUF_MAX_DEFAULT;
+	if (n > b->max || b->len > b->max - n) {
+		b->err = 1;
+		return -1;
+	}
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return 0;
+	ncap = b->cap ? b->cap : 256;
+	while (ncap < need)
+		ncap *= 2;
+	if ((p = realloc(b->data, ncap)) == NULL) {
+		b->err = 1;
+		return -1;
+	}
+	b->data = p;
+	b->cap = ncap;
+	return 0;
+}
+
+int
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (buf_grow(b, n) == -1)
+		return -1;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
+buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+int
+buf_putc(struct buf *b, int c)
+{
+	char ch = (char)c;
+
+	return buf_append(b, &ch, 1);
+}
+
+/* The format attribute lets clang's -Wformat=2 accept fmt as checked. */
+int buf_vprintf(struct buf *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
+int
+buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+
+	if (b->err)
+		return -1;
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0 || buf_grow(b, (size_t)n) == -1) {
+		b->err = 1;
+		return -1;
+	}
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+const char *
+buf_cstr(struct buf *b)
+{
+	if (b->data == NULL && buf_grow(b, 0) == 0)
+		b->data[0] = '\0';
+	return b->data ? b->data : "";
+}
+
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	b->err = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+char *
+buf_detach(struct buf *b, size_t *lenp)
+{
+	char *p;
+
+	buf_cstr(b);
+	p = b->data;
+	if (lenp)
+		*lenp = b->len;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	b->err = 0;
+	return p;
+}
+
+void
+buf_free(struct buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+	b->err = 0;
+}

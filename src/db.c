@@ -1,0 +1,468 @@
+/* db.c: the SQLite store: opening, migrations, and prepared queries that
+ * return value trees. The only file that includes sqlite3.h. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "extern.h"
+
+#define DB_STMT_CACHE 64
+
+struct db_stmt {
+	const char *sql; /* the caller's static string: cached by address */
+	sqlite3_stmt *stmt;
+};
+
+struct db {
+	sqlite3 *h;
+	struct db_stmt cache[DB_STMT_CACHE];
+	size_t ncache;
+	char path[4096];
+};
+
+/*
+ * Each migration moves the schema from version i to i + 1; they only ever
+ * add (tables, columns, indexes, triggers) so no data is dropped. Run inside
+ * one transaction with PRAGMA user_version.
+ */
+static const char *const db_migrations[] = {
+	/* 1: the content model of the foundation */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"INSERT INTO meta(key, value) VALUES ('rev', '0'), "
+	"  ('changed_at', CAST(strftime('%s','now') AS TEXT));"
+	"CREATE TABLE setting(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE social(id INTEGER PRIMARY KEY, network TEXT NOT NULL,"
+	"  handle TEXT NOT NULL, url TEXT NOT NULL,"
+	"  position INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE region(id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL, position INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE tag(id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL);"
+	"CREATE TABLE item(id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('news', 'press-release',"
+	"    'statement', 'event', 'page')),"
+	"  slug TEXT NOT NULL, title TEXT NOT NULL,"
+	"  summary TEXT NOT NULL DEFAULT '', body TEXT NOT NULL DEFAULT '',"
+	"  lang TEXT NOT NULL DEFAULT 'en',"
+	"  status TEXT NOT NULL DEFAULT 'published' CHECK (status IN"
+	"    ('draft', 'review', 'scheduled', 'published', 'archived')),"
+	"  published_at INTEGER NOT NULL, tz_offset INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	"  UNIQUE (kind, slug));"
+	"CREATE INDEX item_listing ON item(kind, status, published_at DESC);"
+	"CREATE TABLE item_tag(item_id INTEGER NOT NULL REFERENCES item(id)"
+	"  ON DELETE CASCADE, tag_id INTEGER NOT NULL REFERENCES tag(id)"
+	"  ON DELETE CASCADE, PRIMARY KEY (item_id, tag_id)) WITHOUT ROWID;"
+	"CREATE INDEX item_tag_tag ON item_tag(tag_id);"
+	"CREATE TABLE item_region(item_id INTEGER NOT NULL REFERENCES item(id)"
+	"  ON DELETE CASCADE, region_id INTEGER NOT NULL REFERENCES region(id)"
+	"  ON DELETE CASCADE, PRIMARY KEY (item_id, region_id)) WITHOUT ROWID;"
+	"CREATE INDEX item_region_region ON item_region(region_id);"
+	"CREATE TABLE event(item_id INTEGER PRIMARY KEY REFERENCES item(id)"
+	"  ON DELETE CASCADE, starts TEXT NOT NULL, ends TEXT NOT NULL,"
+	"  all_day INTEGER NOT NULL, timezone TEXT NOT NULL DEFAULT 'UTC',"
+	"  start_utc INTEGER NOT NULL, end_utc INTEGER NOT NULL,"
+	"  venue TEXT NOT NULL DEFAULT '', city TEXT NOT NULL DEFAULT '',"
+	"  country TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX event_end ON event(end_utc);"
+	"CREATE TABLE publication(id INTEGER PRIMARY KEY,"
+	"  slug TEXT NOT NULL UNIQUE, title TEXT NOT NULL, year INTEGER,"
+	"  lang TEXT NOT NULL DEFAULT 'en', summary TEXT NOT NULL DEFAULT '',"
+	"  body TEXT NOT NULL DEFAULT '', file_name TEXT, file_type TEXT,"
+	"  file_data BLOB, created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE TABLE member(id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL, acronym TEXT NOT NULL DEFAULT '',"
+	"  country TEXT NOT NULL, country_code TEXT NOT NULL DEFAULT '',"
+	"  region_id INTEGER REFERENCES region(id),"
+	"  website TEXT NOT NULL DEFAULT '', body TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE contact(id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL, role TEXT NOT NULL DEFAULT '',"
+	"  phone TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '',"
+	"  intro TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE block(id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE,"
+	"  title TEXT NOT NULL, body TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE email_token(token TEXT PRIMARY KEY,"
+	"  address TEXT NOT NULL) WITHOUT ROWID;",
+};
+
+/* Tables whose every change must drop the rendered pages. */
+static const char *const db_content_tables[] = {
+	"setting", "social", "region", "tag", "item", "item_tag",
+	"item_region", "event", "publication", "member", "contact", "block",
+};
+
+static void
+db_warn(struct db *db, const char *what)
+{
+	fprintf(stderr, "herald: %s: %s: %s\n", db->path, what,
+	    sqlite3_errmsg(db->h));
+}
+
+static int
+db_exec_script(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		fprintf(stderr, "herald: %s: %s\n", db->path,
+		    msg ? msg : "SQL error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The triggers that bump meta.rev; created with migration 1 and again by
+ * any migration that adds a content table (CREATE ... IF NOT EXISTS). */
+static int
+db_triggers(struct db *db)
+{
+	static const char *const ops[] = {"INSERT", "UPDATE", "DELETE"};
+	struct buf b;
+	size_t i, j;
+	int rc;
+
+	buf_init(&b, 0);
+	for (i = 0; i < sizeof(db_content_tables) / sizeof(*db_content_tables);
+	    i++)
+		for (j = 0; j < 3; j++)
+			buf_printf(&b,
+			    "CREATE TRIGGER IF NOT EXISTS rev_%s_%c AFTER %s ON "
+			    "%s BEGIN UPDATE meta SET value = CAST(value AS "
+			    "INTEGER) + 1 WHERE key = 'rev'; UPDATE meta SET "
+			    "value = CAST(strftime('%%s','now') AS TEXT) WHERE "
+			    "key = 'changed_at'; END;",
+			    db_content_tables[i], ops[j][0], ops[j],
+			    db_content_tables[i]);
+	rc = b.err ? -1 : db_exec_script(db, buf_cstr(&b));
+	buf_free(&b);
+	return rc;
+}
+
+int
+db_migrate(struct db *db)
+{
+	int version, target, rc = -1;
+	sqlite3_stmt *st = NULL;
+
+	target = (int)(sizeof(db_migrations) / sizeof(*db_migrations));
+	if (db_exec_script(db, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		db_warn(db, "reading the schema version");
+		goto done;
+	}
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (version > target) {
+		fprintf(stderr,
+		    "herald: %s: schema version %d is newer than this "
+		    "herald (%d)\n",
+		    db->path, version, target);
+		goto done;
+	}
+	for (; version < target; version++) {
+		char pragma[64];
+
+		if (db_exec_script(db, db_migrations[version]) == -1)
+			goto done;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+		    version + 1);
+		if (db_exec_script(db, pragma) == -1)
+			goto done;
+	}
+	if (db_triggers(db) == -1)
+		goto done;
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	if (db_exec_script(db, rc == 0 ? "COMMIT" : "ROLLBACK") == -1)
+		rc = -1;
+	return rc;
+}
+
+struct db *
+db_open(const char *path, int flags)
+{
+	struct db *db;
+	int oflags;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return NULL;
+	snprintf(db->path, sizeof(db->path), "%s", path);
+	oflags = SQLITE_OPEN_NOMUTEX;
+	if (flags & DB_READONLY)
+		oflags |= SQLITE_OPEN_READONLY;
+	else
+		oflags |= SQLITE_OPEN_READWRITE;
+	if (flags & DB_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
+		fprintf(stderr, "herald: %s: %s\n", path,
+		    db->h ? sqlite3_errmsg(db->h) : "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->h, 5000);
+	sqlite3_extended_result_codes(db->h, 1);
+	if (!(flags & DB_READONLY) &&
+	    db_exec_script(db, "PRAGMA journal_mode = WAL") == -1)
+		goto fail;
+	if (db_exec_script(db, "PRAGMA foreign_keys = ON;"
+	                       "PRAGMA synchronous = NORMAL") == -1)
+		goto fail;
+	return db;
+fail:
+	sqlite3_close(db->h);
+	free(db);
+	return NULL;
+}
+
+void
+db_close(struct db *db)
+{
+	size_t i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < db->ncache; i++)
+		sqlite3_finalize(db->cache[i].stmt);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+/* A ready statement for sql: from the cache when sql (a static string) was
+ * seen before, else prepared and cached. NULL on error (message printed). */
+static sqlite3_stmt *
+db_prepare(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	size_t i;
+
+	for (i = 0; i < db->ncache; i++)
+		if (db->cache[i].sql == sql) {
+			sqlite3_reset(db->cache[i].stmt);
+			sqlite3_clear_bindings(db->cache[i].stmt);
+			return db->cache[i].stmt;
+		}
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+	        NULL) != SQLITE_OK) {
+		db_warn(db, "preparing a statement");
+		fprintf(stderr, "herald: the statement: %s\n", sql);
+		return NULL;
+	}
+	if (db->ncache == DB_STMT_CACHE) {
+		/* Full: drop the oldest; the caller's statement stays valid
+		 * until its next db_* call, as for a cached one. */
+		sqlite3_finalize(db->cache[0].stmt);
+		memmove(db->cache, db->cache + 1,
+		    (DB_STMT_CACHE - 1) * sizeof(*db->cache));
+		db->ncache--;
+	}
+	db->cache[db->ncache].sql = sql;
+	db->cache[db->ncache].stmt = st;
+	db->ncache++;
+	return st;
+}
+
+/* Binds the arguments described by fmt: i = long long, t = const char *
+ * (NULL binds NULL), d = double, b = (const void *, size_t) blob. */
+static int
+db_bind(struct db *db, sqlite3_stmt *st, const char *fmt, va_list ap)
+{
+	int i, rc = SQLITE_OK;
+	const char *s;
+	const void *p;
+	size_t n;
+
+	for (i = 1; fmt && *fmt && rc == SQLITE_OK; fmt++, i++) {
+		switch (*fmt) {
+		case 'i':
+			rc = sqlite3_bind_int64(st, i, va_arg(ap, long long));
+			break;
+		case 'd':
+			rc = sqlite3_bind_double(st, i, va_arg(ap, double));
+			break;
+		case 't':
+			s = va_arg(ap, const char *);
+			rc = s ? sqlite3_bind_text(st, i, s, -1,
+			             SQLITE_TRANSIENT)
+			       : sqlite3_bind_null(st, i);
+			break;
+		case 'b':
+			p = va_arg(ap, const void *);
+			n = va_arg(ap, size_t);
+			rc = sqlite3_bind_blob64(st, i, p, n, SQLITE_TRANSIENT);
+			break;
+		default:
+			fprintf(stderr, "herald: db_bind: bad format %c\n",
+			    *fmt);
+			return -1;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		db_warn(db, "binding a parameter");
+		return -1;
+	}
+	return 0;
+}
+
+/* Turns the current row into an object: integers and reals as numbers,
+ * text as strings, blobs as strings of their bytes, NULL as null. */
+static struct val *
+db_row(struct arena *a, sqlite3_stmt *st)
+{
+	struct val *o = val_obj(a), *v;
+	int i, n = sqlite3_column_count(st);
+
+	for (i = 0; i < n; i++) {
+		switch (sqlite3_column_type(st, i)) {
+		case SQLITE_INTEGER:
+			v = val_num(a, (double)sqlite3_column_int64(st, i));
+			break;
+		case SQLITE_FLOAT:
+			v = val_num(a, sqlite3_column_double(st, i));
+			break;
+		case SQLITE_NULL:
+			v = val_null(a);
+			break;
+		default:
+			v = val_strn(a,
+			    (const char *)sqlite3_column_blob(st, i),
+			    (size_t)sqlite3_column_bytes(st, i));
+			break;
+		}
+		val_set(a, o, sqlite3_column_name(st, i), v);
+	}
+	return o;
+}
+
+int
+db_query(struct db *db, struct arena *a, struct val **out, const char *sql,
+    const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	struct val *list;
+	va_list ap;
+	int rc;
+
+	if ((st = db_prepare(db, sql)) == NULL)
+		return -1;
+	va_start(ap, fmt);
+	rc = db_bind(db, st, fmt, ap);
+	va_end(ap);
+	if (rc == -1)
+		return -1;
+	list = val_list(a);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		val_push(a, list, db_row(a, st));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_warn(db, "reading");
+		return -1;
+	}
+	*out = list;
+	return 0;
+}
+
+struct val *
+db_query_one(struct db *db, struct arena *a, const char *sql,
+    const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	struct val *row = NULL;
+	va_list ap;
+	int rc;
+
+	if ((st = db_prepare(db, sql)) == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	rc = db_bind(db, st, fmt, ap);
+	va_end(ap);
+	if (rc == -1)
+		return NULL;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		row = db_row(a, st);
+	else if (rc != SQLITE_DONE)
+		db_warn(db, "reading");
+	sqlite3_reset(st);
+	return row;
+}
+
+long long
+db_exec(struct db *db, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int rc;
+
+	if ((st = db_prepare(db, sql)) == NULL)
+		return -1;
+	va_start(ap, fmt);
+	rc = db_bind(db, st, fmt, ap);
+	va_end(ap);
+	if (rc == -1)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_warn(db, "writing");
+		return -1;
+	}
+	return sqlite3_last_insert_rowid(db->h);
+}
+
+long long
+db_int(struct db *db, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	long long n = -1;
+	int rc;
+
+	if ((st = db_prepare(db, sql)) == NULL)
+		return -1;
+	va_start(ap, fmt);
+	rc = db_bind(db, st, fmt, ap);
+	va_end(ap);
+	if (rc == -1)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+int
+db_begin(struct db *db)
+{
+	return db_exec_script(db, "BEGIN IMMEDIATE");
+}
+
+int
+db_commit(struct db *db)
+{
+	return db_exec_script(db, "COMMIT");
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+const char *
+db_path(const struct db *db)
+{
+	return db->path;
+}

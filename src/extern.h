@@ -1,0 +1,449 @@
+/* extern.h: every cross-file type and prototype of herald, grouped by file. */
+#ifndef HERALD_EXTERN_H
+#define HERALD_EXTERN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define HERALD_VERSION "0.1.0"
+
+/* ---- buf.c: growable byte buffers with a hard cap ---------------------- */
+
+/*
+ * A buffer grows up to max bytes; an append past the cap or a failed
+ * allocation sets err and every later append is a no-op returning -1, so a
+ * caller may append many times and check err once.  data is always
+ * NUL-terminated when len > 0 or after buf_cstr().
+ */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t max;
+	int err;
+};
+
+#define BUF_MAX_DEFAULT ((size_t)64 << 20)
+
+void buf_init(struct buf *, size_t max);
+int buf_append(struct buf *, const void *, size_t);
+int buf_puts(struct buf *, const char *);
+int buf_putc(struct buf *, int);
+int buf_printf(struct buf *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *, const char *, va_list);
+const char *buf_cstr(struct buf *);
+void buf_reset(struct buf *);
+/* Gives the data to the caller (who frees it with free()); buf is empty. */
+char *buf_detach(struct buf *, size_t *lenp);
+void buf_free(struct buf *);
+
+/* ---- arena.c: per-request memory, freed all at once --------------------- */
+
+struct arena;
+
+struct arena *arena_new(void);
+void arena_free(struct arena *);
+/* Zeroed memory that lives until arena_free(); never returns NULL (aborts
+ * on exhaustion, as a request cannot continue without memory). */
+void *arena_alloc(struct arena *, size_t);
+char *arena_strdup(struct arena *, const char *);
+char *arena_strndup(struct arena *, const char *, size_t);
+char *arena_printf(struct arena *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- val.c: the tree of values a template renders (also JSON data) ------ */
+
+enum val_type {
+	VAL_NULL,
+	VAL_BOOL,
+	VAL_NUM,
+	VAL_STR,
+	VAL_HTML, /* a string of trusted, already escaped HTML */
+	VAL_LIST,
+	VAL_OBJ,
+	VAL__MAX
+};
+
+struct val;
+
+struct val_kv {
+	const char *key;
+	struct val *v;
+};
+
+struct val {
+	enum val_type type;
+	union {
+		int b;
+		double n;
+		struct {
+			const char *s;
+			size_t len;
+		} str; /* VAL_STR and VAL_HTML */
+		struct {
+			struct val **items;
+			size_t n, cap;
+		} list;
+		struct {
+			struct val_kv *kv;
+			size_t n, cap;
+		} obj;
+	} u;
+};
+
+extern const char *const val_type_names[VAL__MAX];
+
+/* Every value lives in the arena it was made in. Strings are copied. */
+struct val *val_null(struct arena *);
+struct val *val_bool(struct arena *, int);
+struct val *val_num(struct arena *, double);
+struct val *val_str(struct arena *, const char *);
+struct val *val_strn(struct arena *, const char *, size_t);
+struct val *val_html(struct arena *, const char *, size_t);
+struct val *val_list(struct arena *);
+struct val *val_obj(struct arena *);
+void val_push(struct arena *, struct val *list, struct val *item);
+/* Sets key (copied) on an object; replaces an existing key. */
+void val_set(struct arena *, struct val *obj, const char *key, struct val *);
+void val_set_str(struct arena *, struct val *obj, const char *key,
+    const char *);
+void val_set_int(struct arena *, struct val *obj, const char *key, long long);
+void val_set_bool(struct arena *, struct val *obj, const char *key, int);
+/* The value of key in obj, or NULL when obj is no object or has no key. */
+struct val *val_get(const struct val *obj, const char *key);
+/* Mustache truthiness: false for null, false, "", empty list. */
+int val_truthy(const struct val *);
+
+/* ---- json.c: JSON text to and from val trees ---------------------------- */
+
+/* Parses a whole JSON text into a tree in the arena. Returns NULL and writes
+ * a one-line message ("line 1, column 5: ...") into err on malformed input
+ * or nesting over 64; invalid UTF-8, lone surrogates and NUL in a key count
+ * as malformed. A repeated key keeps its first place and its last value. */
+struct val *json_parse(struct arena *, const char *, size_t, char *err,
+    size_t errlen);
+/* Appends v as compact JSON text that is safe inside HTML (< > & ' as \u
+ * escapes); VAL_HTML is a string, invalid UTF-8 becomes U+FFFD, NaN and
+ * infinities null. A tree over 256 levels deep (a cycle) sets b->err. */
+void json_write(struct buf *, const struct val *);
+
+/* ---- html.c: escaping, one helper per output context -------------------- */
+
+/* Text between tags: & < > " ' escaped. */
+void html_text(struct buf *, const char *, size_t);
+/* A quoted attribute value: as text, plus ` = and control characters. */
+void html_attr(struct buf *, const char *, size_t);
+/* A URL attribute value: allowed only for relative URLs and the http,
+ * https and mailto schemes, otherwise "#"; then attribute-escaped. */
+void html_url(struct buf *, const char *, size_t);
+/* 1 when the URL is relative or uses http, https or mailto. */
+int html_url_ok(const char *, size_t);
+/* Percent-encodes everything but unreserved characters (for query values). */
+void html_pct(struct buf *, const char *, size_t);
+/* Writes a lowercase ASCII slug of s (letters, digits, single dashes). */
+void html_slug(struct buf *, const char *, size_t);
+
+/* ---- tmpl.c: mustache-compatible templates ------------------------------ */
+
+/*
+ * A set holds named templates parsed once; partials and parents are looked up
+ * by name in the same set when rendering.  Interpolation escapes by where the
+ * tag sits in the HTML: text, attribute value, or URL attribute value (href,
+ * src, action, ...), whose values with other schemes than http, https and
+ * mailto become "#".  In <script>, <style>, comments and on* attributes
+ * nothing is written with TMPL_STRICT.  A set may render in many threads at
+ * once; adding to it may not overlap with renders.
+ */
+struct tmpl_set;
+
+enum tmpl_flags {
+	/* Triple mustache and {{& x}} output raw only VAL_HTML values and
+	 * escape plain strings: our themes run with this. */
+	TMPL_STRICT = 1 << 0,
+};
+
+struct tmpl_set *tmpl_set_new(void);
+void tmpl_set_free(struct tmpl_set *);
+/* Parses src under name (replacing one of that name). Returns 0, or -1 with
+ * a message "name:line: reason" in err. */
+int tmpl_set_add(struct tmpl_set *, const char *name, const char *src,
+    size_t len, char *err, size_t errlen);
+int tmpl_set_has(const struct tmpl_set *, const char *name);
+/* Renders template name with ctx into out. Returns 0, or -1 (out as it
+ * was) when the template is missing, nesting passes 64 levels, the render
+ * visits over 4M nodes (nested loops) or out overflows. */
+int tmpl_render(const struct tmpl_set *, const char *name,
+    const struct val *ctx, unsigned flags, struct buf *out);
+
+/* ---- md.c: Markdown to safe HTML ---------------------------------------- */
+
+/*
+ * The renderer never passes raw HTML through, allows link and image URLs
+ * only with http, https, mailto or no scheme, turns #hashtags into links to
+ * hashtag_base + lowercase tag, and never writes an e-mail address: each one
+ * (mailto link, autolink or bare address in text) becomes a reveal button
+ * whose token comes from email_token().
+ */
+struct md_opts {
+	const char *hashtag_base; /* "/tags/"; NULL: hashtags stay text */
+	/* Writes the token for addr (NUL-terminated, lowercase) into tok, at
+	 * most toklen bytes with NUL; returns 0 or -1 (address then dropped). */
+	int (*email_token)(void *arg, const char *addr, char *tok,
+	    size_t toklen);
+	void *email_arg;
+	/* Called for each address found, e.g. to register it; may be NULL. */
+	void (*email_seen)(void *arg, const char *addr);
+	int inline_only; /* drop the <p> around a single paragraph */
+	int heading_shift; /* added to heading levels (1: # becomes h2) */
+};
+
+/* Appends the HTML of Markdown src to out. Returns 0, or -1 on a parser
+ * failure or when out overflows. */
+int md_to_html(const char *src, size_t len, const struct md_opts *,
+    struct buf *out);
+/* Calls seen(arg, addr) for every e-mail address in plain text s. */
+void md_find_emails(const char *s, size_t len,
+    void (*seen)(void *, const char *), void *arg);
+/* Appends plain text of Markdown src (no markup), e.g. for descriptions. */
+int md_to_text(const char *src, size_t len, struct buf *out);
+
+/* ---- db.c: the SQLite store (the only file that includes sqlite3.h) ----- */
+
+struct db;
+
+enum db_flags {
+	DB_READONLY = 1 << 0,
+	DB_CREATE = 1 << 1,
+};
+
+/* Opens (WAL, foreign keys on); NULL with a message on stderr. */
+struct db *db_open(const char *path, int flags);
+void db_close(struct db *);
+/* Brings the schema to the newest version in one transaction. */
+int db_migrate(struct db *);
+/*
+ * Queries take a static SQL string (statements are cached by its address)
+ * and a format naming the bound parameters: i = long long, t = const char *
+ * (NULL binds NULL), d = double, b = const void *, size_t (blob).
+ */
+/* Every row as an object of column name to value, in *out (arena). */
+int db_query(struct db *, struct arena *, struct val **out, const char *sql,
+    const char *fmt, ...);
+/* The first row, or NULL when there is none or on error. */
+struct val *db_query_one(struct db *, struct arena *, const char *sql,
+    const char *fmt, ...);
+/* Runs a write; returns the last insert rowid (>= 0) or -1. */
+long long db_exec(struct db *, const char *sql, const char *fmt, ...);
+/* The first column of the first row as an integer; -1 when none. */
+long long db_int(struct db *, const char *sql, const char *fmt, ...);
+int db_begin(struct db *);
+int db_commit(struct db *);
+void db_rollback(struct db *);
+const char *db_path(const struct db *);
+
+/* ---- email.c: e-mail protection ----------------------------------------- */
+
+#define EMAIL_KEY_LEN 32
+#define EMAIL_TOKEN_LEN 32 /* hex characters */
+#define EMAIL_MAX 254
+
+void email_key_new(unsigned char key[EMAIL_KEY_LEN]);
+void email_key_wipe(unsigned char key[EMAIL_KEY_LEN]);
+void email_key_hex(const unsigned char key[EMAIL_KEY_LEN],
+    char hex[EMAIL_KEY_LEN * 2 + 1]);
+int email_key_parse(const char *hex, unsigned char key[EMAIL_KEY_LEN]);
+/* The token that stands for addr in pages (keyed hash, lowercase hex). */
+void email_token(const unsigned char key[EMAIL_KEY_LEN], const char *addr,
+    char tok[EMAIL_TOKEN_LEN + 1]);
+/* 0 when s is a plausible address (one @, no spaces or specials). */
+int email_valid(const char *s);
+
+/* ---- ratelimit.c: hits per client address over a window ----------------- */
+
+struct ratelimit;
+
+struct ratelimit *ratelimit_new(unsigned limit, unsigned window_seconds);
+void ratelimit_free(struct ratelimit *);
+/* 0 when allowed, else the seconds to wait. addr is IPv6 (IPv4 mapped). */
+unsigned ratelimit_hit(struct ratelimit *, const unsigned char addr[16],
+    time_t now);
+
+/* ---- load.c: content files (Markdown with front matter) into the store -- */
+
+struct load_file {
+	const char *path; /* relative to the content root: "news/x.md" */
+	const char *data;
+	size_t len;
+};
+
+/* Loads the tree in one transaction; on error nothing is written and err
+ * holds "path: reason". */
+int load_files(struct db *, const struct load_file *, size_t, char *err,
+    size_t errlen);
+int load_dir(struct db *, const char *dir, char *err, size_t errlen);
+int load_embedded(struct db *, char *err, size_t errlen);
+/* ISO 8601 date or date-time; see load.c. */
+int load_parse_date(const char *, struct tm *, int *off, int *has_time,
+    int *has_off);
+
+/* ---- conf.c: the serve settings, from a config file and the command line */
+
+struct conf {
+	char db[4096];
+	char listen[256];	/* "127.0.0.1:8080", "[::1]:8080", ":8080" */
+	char base_url[1024];	/* "https://example.org" (no trailing slash) */
+	char access_log[4096];	/* file, "-" for stderr, "" for none */
+	char theme[4096];	/* a theme folder; "" for the built-in one */
+	unsigned threads;	/* 0: one per core */
+	unsigned conn_limit;	/* connections in all */
+	unsigned per_ip_limit;	/* connections per client address */
+	unsigned timeout;	/* seconds a connection may idle */
+	unsigned reveal_limit;	/* e-mail reveals per client per window */
+	unsigned reveal_window; /* seconds */
+	size_t cache_max;	/* bytes of rendered pages kept */
+};
+
+void conf_defaults(struct conf *);
+/* Reads "key = value" lines ('#' comments). Returns 0, or -1 with
+ * "file:line: reason" in err. */
+int conf_read(struct conf *, const char *path, char *err, size_t errlen);
+/* Sets one key; returns 0, or -1 with the reason in err. */
+int conf_set(struct conf *, const char *key, const char *value, char *err,
+    size_t errlen);
+
+/* ---- site.c: what every request of a running server shares -------------- */
+
+struct site {
+	struct conf conf;
+	struct tmpl_set *theme;
+	unsigned char key[EMAIL_KEY_LEN];
+	struct ratelimit *reveal;
+	char css_path[128];	/* "/static/style.HASH.css" */
+	char icon_path[128];	/* "/static/icon.HASH.svg" */
+	struct asset *assets;	/* the theme's static files */
+	size_t nassets;
+	char name[512];		/* the site name, for error pages */
+	time_t started;
+};
+
+struct asset {
+	char path[128];	/* the URL path, fingerprinted */
+	const char *ctype;
+	const char *data;
+	size_t len;
+	int gzip_ok;
+};
+
+/* Loads theme, assets and key for a server on conf. Returns 0 or -1
+ * (message on stderr). */
+int site_open(struct site *, const struct conf *);
+void site_close(struct site *);
+const struct asset *site_asset(const struct site *, const char *path);
+
+/* ---- http.c: libmicrohttpd glue, response cache, access log ------------- */
+
+/* Serves until SIGTERM or SIGINT; returns the exit code. */
+int http_serve(struct site *);
+/* The read connection of the calling worker thread (opened on first use). */
+struct db *http_db(struct site *);
+
+/* ---- page.c and page_*.c: the public pages ------------------------------ */
+
+struct req {
+	struct arena *a;
+	struct site *site;
+	struct db *db;
+	const char *method;	/* "GET", "HEAD", "POST" */
+	const char *path;	/* decoded, starts with '/' */
+	const char *body;	/* POST form body, NUL-terminated */
+	size_t bodylen;
+	unsigned char addr[16]; /* client, IPv4 mapped into IPv6 */
+	time_t now;
+	/* the answer */
+	int status;
+	const char *ctype;
+	struct buf out;
+	int cache;		/* 1: keep the rendered page until content changes */
+	time_t expires;		/* when cache: also drop it at this time (0: never) */
+	time_t lastmod;
+	unsigned retry_after;
+	const char *allow;	/* for 405 */
+	const char *cache_control; /* NULL: the default for the status */
+	const struct asset *asset; /* answer with this static file */
+};
+
+/* Routes the request and fills the answer; a status >= 400 without a body
+ * gets the error page. Returns the status. */
+int page_dispatch(struct req *);
+/* Renders the error page for req->status into req->out. */
+void page_error(struct req *);
+
+/* ---- fm.c: front matter ---- */
+
+/*
+ * Splits src into front matter, parsed into an object of strings, lists and
+ * objects, and the body after it. A file without front matter gives an empty
+ * object and the whole text as body. Returns 0, or -1 with a one-line message
+ * "line N: reason" in err.
+ *
+ * Front matter is a YAML subset between a first line "---" (after an
+ * optional UTF-8 BOM, which is never part of the body) and the next line
+ * "---" or "...", at most 10,000 lines and 1 MiB; every scalar becomes a
+ * VAL_STR (an empty value is ""). meta lives in the arena; body points into
+ * src. Outputs are untouched on failure.
+ */
+int fm_parse(struct arena *, const char *src, size_t len, struct val **meta,
+    const char **body, size_t *bodylen, char *err, size_t errlen);
+
+/* page.c: helpers the page_*.c files share */
+#define PAGE_SIZE 10
+
+/* The values every page has: site, navigation, social accounts, theme
+ * assets. title may be NULL (the site name alone). */
+struct val *page_base(struct req *, const char *title);
+/* Renders template name with view as the answer (200, HTML, cacheable). */
+void page_render(struct req *, const char *name, struct val *view);
+/* Markdown to trusted HTML with e-mail protection and hashtag links. */
+struct val *page_md(struct req *, const char *md, int inline_only);
+/* The value of setting key, or "" (never the site key). */
+const char *page_setting(struct req *, const char *key);
+/* Listing fields of an item row: url, kind label, dates, summary HTML. */
+struct val *page_item_val(struct req *, struct val *row);
+/* A pager for page (1-based) of total items under base ("/news/"). */
+struct val *page_pager(struct req *, const char *base, long long page,
+    long long total);
+/* Parses "N" of ".../page/N"; 0 when not a page number >= 2. */
+long long page_number(const char *);
+/* "10 December 2014" for t shifted by off minutes. */
+const char *page_date(struct req *, long long t, long long off);
+/* The URL path of an item of kind with slug (in the arena). */
+const char *page_item_path(struct req *, const char *kind, const char *slug);
+/* Tags and regions of an item, as lists of {name, url}. */
+struct val *page_item_tags(struct req *, long long id);
+struct val *page_item_regions(struct req *, long long id);
+/* The string value of key in obj, or "". */
+const char *page_str(const struct val *obj, const char *key);
+long long page_int(const struct val *obj, const char *key);
+
+/* "14–16 November 2014" or "8 October 2014, 10:00" */
+const char *page_event_when(struct req *, const char *starts,
+    const char *ends, long long all_day);
+
+int page_home(struct req *);
+int page_list_kind(struct req *, const char *kind, long long page);
+int page_list_tags(struct req *);
+int page_list_tag(struct req *, const char *slug, long long page);
+int page_list_regions(struct req *);
+int page_list_region(struct req *, const char *slug, long long page);
+int page_item(struct req *, const char *kind, const char *slug);
+int page_events(struct req *, long long page);
+int page_pubs(struct req *);
+int page_pub(struct req *, const char *slug);
+int page_pub_file(struct req *, const char *slug);
+int page_members(struct req *);
+int page_email(struct req *);
+
+#endif /* HERALD_EXTERN_H */

@@ -1,0 +1,919 @@
+/* http.c: libmicrohttpd glue: request checks and limits, the cache of
+ * rendered responses, conditional GET, gzip, security headers, access log. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+#include <zlib.h>
+
+#include "extern.h"
+
+#define HTTP_MAX_PATH 4096
+#define HTTP_MAX_BODY (16 * 1024)
+#define HTTP_CACHE_BUCKETS 4096
+
+/* Everything http.c keeps for one server. */
+static struct {
+	struct site *site;
+	struct MHD_Daemon *d;
+	int log_fd;
+	atomic_llong rev; /* content revision, from the watcher */
+	atomic_llong changed_at;
+	pthread_rwlock_t cache_lock;
+	struct http_entry *bucket[HTTP_CACHE_BUCKETS];
+	size_t cache_bytes;
+	pthread_mutex_t dbs_lock;
+	struct db **dbs; /* every worker's connection, closed at the end */
+	size_t ndbs;
+	volatile sig_atomic_t stop;
+} http;
+
+/* A cached answer: the responses hold their own bodies. */
+struct http_entry {
+	struct http_entry *next;
+	char *key;
+	long long rev;
+	time_t expires;
+	time_t lastmod;
+	char etag[24];	  /* "HASH" of the identity body */
+	char gzetag[28]; /* "HASH-gz": another representation, another tag */
+	struct MHD_Response *plain;
+	struct MHD_Response *gz; /* NULL when not worth compressing */
+	size_t len, gzlen; /* body sizes */
+	size_t bytes;	   /* memory held, for the cache cap */
+};
+
+/* Per request state (MHD's con_cls). */
+struct http_req {
+	struct timespec start;
+	char method[16];
+	char *path; /* as sent, for the log */
+	struct buf body;
+	int too_big;
+	int status;
+	size_t bytes;
+	int early; /* answered before the body was read */
+};
+
+static _Thread_local struct db *http_tdb;
+
+static const char *const http_csp =
+    "default-src 'none'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+static void
+http_signal(int sig)
+{
+	(void)sig;
+	http.stop = 1;
+}
+
+struct db *
+http_db(struct site *site)
+{
+	struct db **n;
+
+	if (http_tdb != NULL)
+		return http_tdb;
+	if ((http_tdb = db_open(site->conf.db, DB_READONLY)) == NULL)
+		return NULL;
+	pthread_mutex_lock(&http.dbs_lock);
+	if ((n = realloc(http.dbs, (http.ndbs + 1) * sizeof(*n))) != NULL) {
+		http.dbs = n;
+		http.dbs[http.ndbs++] = http_tdb;
+	}
+	pthread_mutex_unlock(&http.dbs_lock);
+	if (n == NULL) {
+		db_close(http_tdb);
+		http_tdb = NULL;
+	}
+	return http_tdb;
+}
+
+/* Appends one line per request: client, time, request line, status,
+ * bytes, seconds. Control characters of the path are escaped, so a line
+ * cannot be forged. */
+static void
+http_log(struct MHD_Connection *c, struct http_req *r)
+{
+	const union MHD_ConnectionInfo *ci;
+	char addr[INET6_ADDRSTRLEN] = "-", when[64];
+	struct timespec end;
+	struct buf b;
+	struct tm tm;
+	time_t now;
+	const char *p;
+	double secs;
+
+	if (http.log_fd < 0 || r == NULL)
+		return;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr) {
+		if (ci->client_addr->sa_family == AF_INET)
+			inet_ntop(AF_INET,
+			    &((const struct sockaddr_in *)ci->client_addr)
+			         ->sin_addr,
+			    addr, sizeof(addr));
+		else if (ci->client_addr->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+			    &((const struct sockaddr_in6 *)ci->client_addr)
+			         ->sin6_addr,
+			    addr, sizeof(addr));
+	}
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	secs = (double)(end.tv_sec - r->start.tv_sec) +
+	    (double)(end.tv_nsec - r->start.tv_nsec) / 1e9;
+	buf_init(&b, 16384);
+	buf_printf(&b, "%s - - [%s] \"%s ", addr, when, r->method);
+	for (p = r->path ? r->path : "-"; *p && b.len < 8192; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '"' ||
+		    *p == '\\')
+			buf_printf(&b, "\\x%02x", (unsigned char)*p);
+		else
+			buf_putc(&b, *p);
+	}
+	buf_printf(&b, "\" %d %zu %.6f\n", r->status, r->bytes, secs);
+	if (!b.err && write(http.log_fd, b.data, b.len) < 0) {
+		/* nothing sensible to do: the log is best effort */
+	}
+	buf_free(&b);
+}
+
+static void
+http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http_req *r = *con_cls;
+
+	(void)cls;
+	(void)toe;
+	if (r == NULL)
+		return;
+	http_log(c, r);
+	buf_free(&r->body);
+	free(r->path);
+	free(r);
+	*con_cls = NULL;
+}
+
+/* Decodes %XX escapes in place, except %00, which stays as written so a NUL
+ * never hides the rest of a path (routes then find no such page). Returns
+ * the new length. */
+static size_t
+http_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	static const char hexd[] = "0123456789abcdefABCDEF";
+	char *r, *w, hex[3] = {0};
+	unsigned long v;
+
+	(void)cls;
+	(void)c;
+	for (r = w = s; *r; r++) {
+		if (r[0] == '%' && r[1] && r[2] && strchr(hexd, r[1]) &&
+		    strchr(hexd, r[2])) {
+			hex[0] = r[1];
+			hex[1] = r[2];
+			if ((v = strtoul(hex, NULL, 16)) != 0) {
+				*w++ = (char)v;
+				r += 2;
+				continue;
+			}
+		}
+		*w++ = *r;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+static void
+http_http_date(time_t t, char *out, size_t n)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static time_t
+http_parse_date(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (end == NULL || *end != '\0')
+		return (time_t)-1;
+	return timegm(&tm);
+}
+
+/* The headers every answer carries, errors included. */
+static void
+http_security_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy", http_csp);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy",
+	    "strict-origin-when-cross-origin");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy",
+	    "same-origin");
+	MHD_add_response_header(resp, "Permissions-Policy",
+	    "interest-cohort=(), browsing-topics=()");
+}
+
+/* gzip of data into a malloc'd buffer (caller frees); NULL when it fails or
+ * saves too little to be worth it. */
+static char *
+http_gzip(const char *data, size_t len, size_t *outlen)
+{
+	z_stream z;
+	char *out;
+	size_t cap = len + len / 100 + 64;
+
+	if (len < 256 || (out = malloc(cap)) == NULL)
+		return NULL;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) !=
+	    Z_OK) {
+		free(out);
+		return NULL;
+	}
+	z.next_in = (Bytef *)(uintptr_t)data;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END || z.total_out >= len) {
+		deflateEnd(&z);
+		free(out);
+		return NULL;
+	}
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+static void
+http_free_body(void *p)
+{
+	free(p);
+}
+
+/* A response owning body (malloc'd; freed with the response). */
+static struct MHD_Response *
+http_response(char *body, size_t len, const char *ctype)
+{
+	struct MHD_Response *resp;
+
+	resp = MHD_create_response_from_buffer_with_free_callback(len, body,
+	    http_free_body);
+	if (resp == NULL) {
+		free(body);
+		return NULL;
+	}
+	http_security_headers(resp);
+	if (ctype)
+		MHD_add_response_header(resp, "Content-Type", ctype);
+	return resp;
+}
+
+static void
+http_entry_free(struct http_entry *e)
+{
+	if (e == NULL)
+		return;
+	if (e->plain)
+		MHD_destroy_response(e->plain);
+	if (e->gz)
+		MHD_destroy_response(e->gz);
+	free(e->key);
+	free(e);
+}
+
+static unsigned
+http_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h % HTTP_CACHE_BUCKETS;
+}
+
+/* Drops every cached answer (content changed). */
+static void
+http_cache_clear(void)
+{
+	struct http_entry *e, *next;
+	size_t i;
+
+	pthread_rwlock_wrlock(&http.cache_lock);
+	for (i = 0; i < HTTP_CACHE_BUCKETS; i++) {
+		for (e = http.bucket[i]; e != NULL; e = next) {
+			next = e->next;
+			http_entry_free(e);
+		}
+		http.bucket[i] = NULL;
+	}
+	http.cache_bytes = 0;
+	pthread_rwlock_unlock(&http.cache_lock);
+}
+
+/*
+ * Builds an entry from a rendered answer: identity and gzip responses with
+ * their headers. Takes the body (malloc'd). NULL on failure.
+ */
+static struct http_entry *
+http_entry_new(const char *key, char *body, size_t len, const char *ctype,
+    const char *cache_control, time_t lastmod, long long rev, time_t expires)
+{
+	struct http_entry *e;
+	unsigned char h[8];
+	char hex[17], lm[64], *gz;
+	size_t gzlen = 0;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL ||
+	    (e->key = strdup(key)) == NULL) {
+		free(e);
+		free(body);
+		return NULL;
+	}
+	crypto_generichash(h, sizeof(h), (const unsigned char *)body, len,
+	    NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	snprintf(e->etag, sizeof(e->etag), "\"%s\"", hex);
+	snprintf(e->gzetag, sizeof(e->gzetag), "\"%s-gz\"", hex);
+	e->rev = rev;
+	e->expires = expires;
+	e->lastmod = lastmod;
+	http_http_date(lastmod, lm, sizeof(lm));
+	gz = (ctype && (strncmp(ctype, "text/", 5) == 0 ||
+	                   strstr(ctype, "xml") || strstr(ctype, "json") ||
+	                   strstr(ctype, "svg")))
+	    ? http_gzip(body, len, &gzlen)
+	    : NULL;
+	e->len = len;
+	e->gzlen = gzlen;
+	e->bytes = len + gzlen + sizeof(*e);
+	if ((e->plain = http_response(body, len, ctype)) == NULL) {
+		free(gz);
+		goto fail;
+	}
+	if (gz && (e->gz = http_response(gz, gzlen, ctype)) == NULL)
+		goto fail;
+	MHD_add_response_header(e->plain, "ETag", e->etag);
+	MHD_add_response_header(e->plain, "Last-Modified", lm);
+	MHD_add_response_header(e->plain, "Cache-Control", cache_control);
+	if (e->gz) {
+		MHD_add_response_header(e->plain, "Vary", "Accept-Encoding");
+		MHD_add_response_header(e->gz, "Vary", "Accept-Encoding");
+		MHD_add_response_header(e->gz, "Content-Encoding", "gzip");
+		MHD_add_response_header(e->gz, "ETag", e->gzetag);
+		MHD_add_response_header(e->gz, "Last-Modified", lm);
+		MHD_add_response_header(e->gz, "Cache-Control", cache_control);
+	}
+	return e;
+fail:
+	http_entry_free(e);
+	return NULL;
+}
+
+/* 1 when the request's validators match (answer 304): If-None-Match wins
+ * over If-Modified-Since, as RFC 9110 says. */
+static int
+http_not_modified(struct MHD_Connection *c, const struct http_entry *e)
+{
+	const char *inm, *ims;
+	time_t t;
+
+	inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm != NULL) /* weak comparison: W/ prefixes do not matter */
+		return strcmp(inm, "*") == 0 || strstr(inm, e->etag) != NULL ||
+		    strstr(inm, e->gzetag) != NULL;
+	ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	if (ims != NULL && (t = http_parse_date(ims)) != (time_t)-1)
+		return e->lastmod <= t;
+	return 0;
+}
+
+/* A 304 answer carrying the entry's validators. */
+static enum MHD_Result
+http_queue_304(struct MHD_Connection *c, struct http_entry *e, int gzip,
+    struct http_req *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	const char *cc;
+	char lm[64];
+
+	resp = MHD_create_response_from_buffer(0, (void *)"",
+	    MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	http_security_headers(resp);
+	http_http_date(e->lastmod, lm, sizeof(lm));
+	MHD_add_response_header(resp, "ETag",
+	    gzip && e->gz ? e->gzetag : e->etag);
+	MHD_add_response_header(resp, "Last-Modified", lm);
+	cc = MHD_get_response_header(e->plain, "Cache-Control");
+	if (cc)
+		MHD_add_response_header(resp, "Cache-Control", cc);
+	if (e->gz)
+		MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+	r->status = MHD_HTTP_NOT_MODIFIED;
+	r->bytes = 0;
+	ret = MHD_queue_response(c, MHD_HTTP_NOT_MODIFIED, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* Answers from entry e: 304, gzip or identity. Call with e alive (under
+ * the cache lock, or owned). */
+static enum MHD_Result
+http_queue_entry(struct MHD_Connection *c, struct http_entry *e, int gzip,
+    struct http_req *r)
+{
+	struct MHD_Response *resp;
+
+	if (http_not_modified(c, e))
+		return http_queue_304(c, e, gzip, r);
+	resp = (gzip && e->gz) ? e->gz : e->plain;
+	r->status = MHD_HTTP_OK;
+	r->bytes = strcmp(r->method, "HEAD") == 0 ? 0
+	    : resp == e->gz                       ? e->gzlen
+	                                          : e->len;
+	return MHD_queue_response(c, MHD_HTTP_OK, resp);
+}
+
+/* Answers from the cache when it holds a live page for key; -1 when not. */
+static int
+http_cache_answer(struct MHD_Connection *c, const char *key, int gzip,
+    time_t now, struct http_req *r)
+{
+	struct http_entry *e;
+	long long rev = atomic_load(&http.rev);
+	int ret = -1;
+
+	pthread_rwlock_rdlock(&http.cache_lock);
+	for (e = http.bucket[http_hash(key)]; e != NULL; e = e->next)
+		if (strcmp(e->key, key) == 0)
+			break;
+	/* MHD_queue_response takes its own reference to the response, so
+	 * the entry may go once the lock is released. */
+	if (e != NULL && e->rev == rev && (e->expires == 0 || now < e->expires))
+		ret = http_queue_entry(c, e, gzip, r) == MHD_YES ? 1 : 0;
+	pthread_rwlock_unlock(&http.cache_lock);
+	return ret;
+}
+
+/* Keeps e (replacing an older one of that key) while there is room. */
+static int
+http_cache_put(struct http_entry *e)
+{
+	struct http_entry **pp, *old;
+	int kept = 0;
+
+	pthread_rwlock_wrlock(&http.cache_lock);
+	for (pp = &http.bucket[http_hash(e->key)]; *pp; pp = &(*pp)->next)
+		if (strcmp((*pp)->key, e->key) == 0) {
+			old = *pp;
+			*pp = old->next;
+			http.cache_bytes -= old->bytes;
+			http_entry_free(old);
+			break;
+		}
+	if (http.cache_bytes + e->bytes <= http.site->conf.cache_max) {
+		e->next = http.bucket[http_hash(e->key)];
+		http.bucket[http_hash(e->key)] = e;
+		http.cache_bytes += e->bytes;
+		kept = 1;
+	}
+	pthread_rwlock_unlock(&http.cache_lock);
+	return kept;
+}
+
+struct http_count {
+	const char *name;
+	int n;
+};
+
+static enum MHD_Result
+http_count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct http_count *hc = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, hc->name) == 0)
+		hc->n++;
+	return MHD_YES;
+}
+
+static int
+http_header_count(struct MHD_Connection *c, const char *name)
+{
+	struct http_count hc = {name, 0};
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, http_count_header, &hc);
+	return hc.n;
+}
+
+/* Checks what can be checked before any body is read. Returns 0 or the
+ * status to answer with (and *allow for a 405). */
+static int
+http_check(struct MHD_Connection *c, const char *url, const char *method,
+    const char **allow)
+{
+	const char *p, *cl;
+	int is_post = strcmp(method, "POST") == 0, takes_body;
+	char *end;
+	unsigned long long n;
+
+	takes_body = strcmp(url, "/email") == 0;
+	*allow = takes_body ? "GET, HEAD, POST" : "GET, HEAD";
+	if (strlen(url) > HTTP_MAX_PATH)
+		return MHD_HTTP_URI_TOO_LONG;
+	if (url[0] != '/')
+		return MHD_HTTP_BAD_REQUEST;
+	for (p = url; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
+			return MHD_HTTP_BAD_REQUEST;
+	for (p = url; (p = strchr(p, '/')) != NULL; p++)
+		if ((p[1] == '.' && (p[2] == '/' || p[2] == '\0')) ||
+		    (p[1] == '.' && p[2] == '.' && (p[3] == '/' || p[3] == '\0')))
+			return MHD_HTTP_BAD_REQUEST;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+	    !(is_post && takes_body))
+		return MHD_HTTP_METHOD_NOT_ALLOWED;
+	if (http_header_count(c, "Content-Length") > 1 ||
+	    http_header_count(c, "Transfer-Encoding") > 1)
+		return MHD_HTTP_BAD_REQUEST;
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (!is_post) {
+		/* GET and HEAD take no body: refuse one rather than guess
+		 * where the next request starts. */
+		if (http_header_count(c, "Transfer-Encoding") > 0 ||
+		    (cl != NULL && strcmp(cl, "0") != 0))
+			return MHD_HTTP_BAD_REQUEST;
+		return 0;
+	}
+	if (cl != NULL) {
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (errno || *end || end == cl)
+			return MHD_HTTP_BAD_REQUEST;
+		if (n > HTTP_MAX_BODY)
+			return MHD_HTTP_CONTENT_TOO_LARGE;
+	}
+	return 0;
+}
+
+/* 1 when Accept-Encoding names gzip without refusing it by "q=0". */
+static int
+http_wants_gzip(struct MHD_Connection *c)
+{
+	const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	const char *p;
+
+	if (ae == NULL || (p = strstr(ae, "gzip")) == NULL)
+		return 0;
+	for (p += 4; *p == ' '; p++)
+		;
+	if (*p != ';')
+		return 1;
+	for (p++; *p == ' '; p++)
+		;
+	return !(p[0] == 'q' && p[1] == '=' && strtod(p + 2, NULL) <= 0.0);
+}
+
+static void
+http_client_addr(struct MHD_Connection *c, unsigned char addr[16])
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	memset(addr, 0, 16);
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET) {
+		addr[10] = addr[11] = 0xff;
+		memcpy(addr + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6)
+		memcpy(addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+}
+
+/* Queues a one-off answer (errors, POST answers): body is taken. */
+static enum MHD_Result
+http_queue_once(struct MHD_Connection *c, struct http_req *r, int status,
+    char *body, size_t len, const struct req *q)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char num[32];
+
+	if ((resp = http_response(body, len,
+	         q && q->ctype ? q->ctype : "text/html; charset=utf-8")) ==
+	    NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Cache-Control",
+	    q && q->cache_control ? q->cache_control : "no-store");
+	if (q && q->allow)
+		MHD_add_response_header(resp, "Allow", q->allow);
+	if (q && q->retry_after) {
+		snprintf(num, sizeof(num), "%u", q->retry_after);
+		MHD_add_response_header(resp, "Retry-After", num);
+	}
+	r->status = status;
+	r->bytes = strcmp(r->method, "HEAD") == 0 ? 0 : len;
+	ret = MHD_queue_response(c, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* Runs a request through the pages (or just the error page when status is
+ * already known) and queues the answer. */
+static enum MHD_Result
+http_answer(struct MHD_Connection *c, struct http_req *r, const char *url,
+    int status, const char *allow)
+{
+	struct site *site = http.site;
+	struct http_entry *e;
+	struct req q;
+	enum MHD_Result ret;
+	char *body;
+	size_t len;
+	int gzip = http_wants_gzip(c), hit;
+	time_t now = time(NULL);
+	const char *cc;
+
+	if (status == 0 && strcmp(r->method, "POST") != 0 &&
+	    (hit = http_cache_answer(c, url, gzip, now, r)) != -1)
+		return hit ? MHD_YES : MHD_NO;
+	memset(&q, 0, sizeof(q));
+	q.a = arena_new();
+	q.site = site;
+	q.method = r->method;
+	q.path = url;
+	q.body = buf_cstr(&r->body);
+	q.bodylen = r->body.len;
+	q.now = now;
+	q.lastmod = (time_t)atomic_load(&http.changed_at);
+	q.allow = allow;
+	http_client_addr(c, q.addr);
+	buf_init(&q.out, (size_t)8 << 20);
+	q.db = http_db(site);
+	if (status != 0) {
+		q.status = status;
+		page_error(&q);
+	} else if (q.db == NULL) {
+		q.status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		q.retry_after = 5;
+		page_error(&q);
+	} else
+		page_dispatch(&q);
+	if (q.out.err) {
+		buf_reset(&q.out);
+		q.status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		q.cache = 0;
+		page_error(&q);
+	}
+	body = buf_detach(&q.out, &len);
+	if (q.status == MHD_HTTP_OK && q.cache && strcmp(r->method, "POST")) {
+		cc = q.cache_control ? q.cache_control
+		                     : "public, max-age=60, must-revalidate";
+		e = http_entry_new(url, body, len, q.ctype, cc,
+		    q.lastmod ? q.lastmod : site->started,
+		    atomic_load(&http.rev), q.expires);
+		if (e == NULL) {
+			ret = MHD_NO;
+			goto done;
+		}
+		ret = http_queue_entry(c, e, gzip, r);
+		if (!http_cache_put(e))
+			http_entry_free(e);
+		goto done;
+	}
+	ret = http_queue_once(c, r, q.status, body, len, &q);
+done:
+	buf_free(&q.out);
+	arena_free(q.a);
+	return ret;
+}
+
+static enum MHD_Result
+http_handler(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct http_req *r = *con_cls;
+	const char *allow = NULL;
+	int status;
+
+	(void)cls;
+	(void)version;
+	if (r == NULL) {
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &r->start);
+		snprintf(r->method, sizeof(r->method), "%s", method);
+		r->path = strndup(url, HTTP_MAX_PATH + 1);
+		buf_init(&r->body, HTTP_MAX_BODY);
+		*con_cls = r;
+		status = http_check(c, url, method, &allow);
+		if (status != 0) {
+			r->early = 1;
+			return http_answer(c, r, url, status, allow);
+		}
+		/* Answer on the next call: libmicrohttpd closes the
+		 * connection after an answer queued with the headers alone
+		 * (as it must when a body may follow), which would cost
+		 * keep-alive. Errors above are answered at once on purpose. */
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		if (!r->early && buf_append(&r->body, upload, *upload_size) == -1)
+			r->too_big = 1;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->early)
+		return MHD_YES;
+	if (r->too_big) {
+		r->early = 1;
+		return http_answer(c, r, url, MHD_HTTP_CONTENT_TOO_LARGE, NULL);
+	}
+	return http_answer(c, r, url, 0, NULL);
+}
+
+/* Parses "host:port", "[v6]:port", ":port" or "port". Returns 0 or -1. */
+static int
+http_listen_addr(const char *s, struct sockaddr_storage *ss, int *v6)
+{
+	char host[256];
+	const char *colon, *port;
+	char *end;
+	unsigned long p;
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	*v6 = 0;
+	host[0] = '\0';
+	if (s[0] == '[') {
+		if ((colon = strstr(s, "]:")) == NULL ||
+		    (size_t)(colon - s - 1) >= sizeof(host))
+			return -1;
+		memcpy(host, s + 1, (size_t)(colon - s - 1));
+		host[colon - s - 1] = '\0';
+		port = colon + 2;
+		*v6 = 1;
+	} else if ((colon = strrchr(s, ':')) != NULL) {
+		if ((size_t)(colon - s) >= sizeof(host))
+			return -1;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+		port = colon + 1;
+	} else
+		port = s;
+	errno = 0;
+	p = strtoul(port, &end, 10);
+	if (errno || *end || end == port || p > 65535)
+		return -1;
+	if (*v6) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)p);
+		return inet_pton(AF_INET6, host, &in6->sin6_addr) == 1 ? 0 : -1;
+	}
+	in->sin_family = AF_INET;
+	in->sin_port = htons((uint16_t)p);
+	if (host[0] == '\0' || strcmp(host, "*") == 0) {
+		in->sin_addr.s_addr = htonl(INADDR_ANY);
+		return 0;
+	}
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	return inet_pton(AF_INET, host, &in->sin_addr) == 1 ? 0 : -1;
+}
+
+/* Reads the content revision; on a change, drops the rendered pages. */
+static void
+http_watch(struct db *db)
+{
+	long long rev, changed;
+
+	rev = db_int(db, "SELECT CAST(value AS INTEGER) FROM meta "
+	                 "WHERE key = 'rev'", "");
+	changed = db_int(db, "SELECT CAST(value AS INTEGER) FROM meta "
+	                     "WHERE key = 'changed_at'", "");
+	if (rev < 0 || rev == atomic_load(&http.rev))
+		return;
+	atomic_store(&http.changed_at, changed);
+	atomic_store(&http.rev, rev);
+	http_cache_clear();
+}
+
+int
+http_serve(struct site *site)
+{
+	struct sockaddr_storage ss;
+	struct sigaction sa;
+	struct db *watch = NULL;
+	struct timespec tick = {0, 200 * 1000 * 1000};
+	unsigned threads = site->conf.threads;
+	size_t i;
+	int v6, rc = 1;
+
+	memset(&http, 0, sizeof(http));
+	http.site = site;
+	http.log_fd = -1;
+	pthread_rwlock_init(&http.cache_lock, NULL);
+	pthread_mutex_init(&http.dbs_lock, NULL);
+	if (http_listen_addr(site->conf.listen, &ss, &v6) == -1) {
+		fprintf(stderr, "herald: bad listen address \"%s\" (want "
+		                "ADDR:PORT)\n",
+		    site->conf.listen);
+		goto done;
+	}
+	if (strcmp(site->conf.access_log, "-") == 0)
+		http.log_fd = STDERR_FILENO;
+	else if (site->conf.access_log[0] != '\0' &&
+	    (http.log_fd = open(site->conf.access_log,
+	         O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) == -1) {
+		fprintf(stderr, "herald: %s: %s\n", site->conf.access_log,
+		    strerror(errno));
+		goto done;
+	}
+	if ((watch = db_open(site->conf.db, DB_READONLY)) == NULL)
+		goto done;
+	atomic_store(&http.rev, -1);
+	http_watch(watch);
+	if (threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		threads = n > 0 && n < 256 ? (unsigned)n : 2;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = http_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	http.d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
+	        MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
+	    0, NULL, NULL, http_handler, NULL, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_TIMEOUT, site->conf.timeout,
+	    MHD_OPTION_CONNECTION_LIMIT, site->conf.conn_limit,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, site->conf.per_ip_limit,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_NOTIFY_COMPLETED,
+	    http_completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK, http_unescape,
+	    NULL, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+	if (http.d == NULL) {
+		fprintf(stderr, "herald: cannot listen on %s\n",
+		    site->conf.listen);
+		goto done;
+	}
+	fprintf(stderr, "herald: serving %s on http://%s with %u threads\n",
+	    site->conf.db, site->conf.listen, threads);
+	while (!http.stop) {
+		nanosleep(&tick, NULL);
+		http_watch(watch);
+	}
+	fprintf(stderr, "herald: stopping\n");
+	MHD_stop_daemon(http.d);
+	rc = 0;
+done:
+	http_cache_clear();
+	for (i = 0; i < http.ndbs; i++)
+		db_close(http.dbs[i]);
+	free(http.dbs);
+	db_close(watch);
+	if (http.log_fd > STDERR_FILENO)
+		close(http.log_fd);
+	pthread_rwlock_destroy(&http.cache_lock);
+	pthread_mutex_destroy(&http.dbs_lock);
+	return rc;
+}

@@ -1,0 +1,296 @@
+/* main.c: the herald command and its table of subcommands. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "extern.h"
+
+static int main_init(int, char *[]);
+static int main_serve(int, char *[]);
+static int main_help(int, char *[]);
+static int main_version(int, char *[]);
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char *[]);
+	const char *usage;
+	const char *what;
+} cmds[] = {
+	{"init", main_init, "init --db FILE [--force] [--content DIR]",
+	    "create a database holding the demo site (or the content in DIR)"},
+	{"serve", main_serve,
+	    "serve --db FILE [--listen ADDR:PORT] [--base-url URL] "
+	    "[--config FILE]\n"
+	    "             [--access-log FILE|-] [--threads N] "
+	    "[--reveal-limit N] [--theme DIR]",
+	    "serve the site over HTTP until SIGTERM"},
+	{"help", main_help, "help [COMMAND]", "show this help, or a command's"},
+	{"version", main_version, "version", "print the version"},
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void
+main_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: herald COMMAND [OPTIONS]\n\n"
+	           "Herald serves a publishing site for advocacy networks "
+	           "from one SQLite file.\n\ncommands:\n");
+	for (i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].what);
+	fprintf(f, "\n'herald COMMAND --help' shows a command's options.\n");
+}
+
+static int
+main_cmd_usage(const char *name, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++)
+		if (strcmp(cmds[i].name, name) == 0) {
+			fprintf(f, "usage: herald %s\n%s\n", cmds[i].usage,
+			    cmds[i].what);
+			return 0;
+		}
+	return -1;
+}
+
+/* getopt_long error: one line on stderr, exit code 2. */
+static int
+main_bad(const char *cmd, const char *why)
+{
+	fprintf(stderr, "herald %s: %s (see herald %s --help)\n", cmd, why,
+	    cmd);
+	return 2;
+}
+
+static int
+main_help(int argc, char *argv[])
+{
+	if (argc > 1) {
+		if (main_cmd_usage(argv[1], stdout) == -1) {
+			fprintf(stderr, "herald: unknown command \"%s\"\n",
+			    argv[1]);
+			return 2;
+		}
+		return 0;
+	}
+	main_usage(stdout);
+	return 0;
+}
+
+static int
+main_version(int argc, char *argv[])
+{
+	(void)argc;
+	(void)argv;
+	printf("herald %s\n", HERALD_VERSION);
+	return 0;
+}
+
+/*
+ * Builds the database beside FILE under a temporary name and renames it
+ * into place only when complete, so a failed init never leaves half a
+ * database and --force replaces the old one atomically.
+ */
+static int
+main_init(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"content", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *path = NULL, *content = NULL;
+	char tmp[4200], side[4300], err[1024];
+	struct stat st;
+	struct db *db;
+	int c, force = 0, rc;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			path = optarg;
+			break;
+		case 'f':
+			force = 1;
+			break;
+		case 'c':
+			content = optarg;
+			break;
+		case 'h':
+			main_cmd_usage("init", stdout);
+			return 0;
+		default:
+			return main_bad("init", "unknown or incomplete option");
+		}
+	}
+	if (optind != argc)
+		return main_bad("init", "unexpected argument");
+	if (path == NULL || *path == '\0')
+		return main_bad("init", "--db FILE is required");
+	if (strlen(path) > 4000)
+		return main_bad("init", "path too long");
+	if (!force && stat(path, &st) == 0) {
+		fprintf(stderr, "herald init: %s exists (use --force to "
+		                "replace it)\n",
+		    path);
+		return 1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.init-%ld", path, (long)getpid());
+	unlink(tmp);
+	if ((db = db_open(tmp, DB_CREATE)) == NULL)
+		return 1;
+	rc = db_migrate(db);
+	if (rc == 0)
+		rc = content ? load_dir(db, content, err, sizeof(err))
+		             : load_embedded(db, err, sizeof(err));
+	if (rc == -1 && err[0] == '\0')
+		snprintf(err, sizeof(err), "cannot create the database");
+	db_close(db);
+	if (rc == 0) {
+		/* the old file's WAL and shared memory belong to it alone */
+		snprintf(side, sizeof(side), "%s-wal", path);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", path);
+		unlink(side);
+		if (rename(tmp, path) == -1) {
+			snprintf(err, sizeof(err), "%s: %s", path,
+			    strerror(errno));
+			rc = -1;
+		}
+	}
+	if (rc == -1) {
+		unlink(tmp);
+		snprintf(side, sizeof(side), "%s-wal", tmp);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", tmp);
+		unlink(side);
+		fprintf(stderr, "herald init: %s\n", err);
+		return 1;
+	}
+	fprintf(stderr, "herald: created %s\n", path);
+	return 0;
+}
+
+static int
+main_serve(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"base-url", required_argument, NULL, 'b'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"access-log", required_argument, NULL, 'a'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"reveal-limit", required_argument, NULL, 'r'},
+	    {"theme", required_argument, NULL, 'T'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	static const char *const keys[] = {
+	    ['d'] = "db", ['l'] = "listen", ['b'] = "base_url",
+	    ['a'] = "access_log", ['t'] = "threads", ['r'] = "reveal_limit",
+	    ['T'] = "theme",
+	};
+	struct conf conf;
+	struct site site;
+	char err[1024], why[256];
+	const char *config = NULL;
+	int c, rc;
+
+	conf_defaults(&conf);
+	/* the config file first, so the command line wins over it */
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (c == 'c')
+			config = optarg;
+		else if (c == 'h') {
+			main_cmd_usage("serve", stdout);
+			return 0;
+		} else if (c == '?' || c == ':')
+			return main_bad("serve", "unknown or incomplete option");
+	if (optind != argc)
+		return main_bad("serve", "unexpected argument");
+	if (config && conf_read(&conf, config, err, sizeof(err)) == -1) {
+		fprintf(stderr, "herald serve: %s\n", err);
+		return 1;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'c' || c < 0 ||
+		    (size_t)c >= sizeof(keys) / sizeof(*keys) || !keys[c])
+			continue;
+		if (conf_set(&conf, keys[c], optarg, why, sizeof(why)) == -1) {
+			snprintf(err, sizeof(err), "--%s: %s", keys[c], why);
+			return main_bad("serve", err);
+		}
+	}
+	if (conf.db[0] == '\0')
+		return main_bad("serve", "--db FILE (or db in the config) is "
+		                         "required");
+	if (conf.base_url[0] == '\0')
+		snprintf(conf.base_url, sizeof(conf.base_url), "http://%s",
+		    conf.listen);
+	if (access(conf.db, R_OK) == -1) {
+		fprintf(stderr, "herald serve: %s: %s (create it with herald "
+		                "init)\n",
+		    conf.db, strerror(errno));
+		return 1;
+	}
+	{
+		/* the schema may need a migration before readers start */
+		struct db *db = db_open(conf.db, 0);
+
+		if (db == NULL || db_migrate(db) == -1) {
+			db_close(db);
+			return 1;
+		}
+		db_close(db);
+	}
+	if (site_open(&site, &conf) == -1)
+		return 1;
+	rc = http_serve(&site);
+	site_close(&site);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	size_t i;
+
+	if (sodium_init() < 0) {
+		fputs("herald: cannot initialise libsodium\n", stderr);
+		return 1;
+	}
+	if (argc < 2) {
+		main_usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		main_usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return main_version(argc - 1, argv + 1);
+	for (i = 0; i < NCMDS; i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "herald: unknown command \"%s\" (see herald --help)\n",
+	    argv[1]);
+	return 2;
+}

@@ -1,0 +1,103 @@
+/* page_events.c: the events page: those to come, then those past. */
+#include <stdio.h>
+#include <string.h>
+
+#include "extern.h"
+
+/* "YYYY-MM-DD[THH:MM...]" into its parts; 0 or -1. */
+static int
+events_parse(const char *s, int *y, int *m, int *d, int *hh, int *mm)
+{
+	*hh = *mm = -1;
+	if (sscanf(s, "%4d-%2d-%2d", y, m, d) != 3 || *m < 1 || *m > 12)
+		return -1;
+	if (strlen(s) >= 16 && s[10] == 'T' &&
+	    sscanf(s + 11, "%2d:%2d", hh, mm) != 2)
+		return -1;
+	return 0;
+}
+
+const char *
+page_event_when(struct req *r, const char *starts, const char *ends,
+    long long all_day)
+{
+	static const char *const mon[] = {"January", "February", "March",
+	    "April", "May", "June", "July", "August", "September", "October",
+	    "November", "December"};
+	int y1, m1, d1, h1, n1, y2, m2, d2, h2, n2;
+
+	if (events_parse(starts, &y1, &m1, &d1, &h1, &n1) == -1)
+		return starts;
+	if (events_parse(ends, &y2, &m2, &d2, &h2, &n2) == -1)
+		y2 = y1, m2 = m1, d2 = d1, h2 = h1, n2 = n1;
+	if (!all_day && h1 >= 0) {
+		if (y1 == y2 && m1 == m2 && d1 == d2)
+			return arena_printf(r->a, "%d %s %d, %02d:%02d–%02d:%02d",
+			    d1, mon[m1 - 1], y1, h1, n1, h2, n2);
+		return arena_printf(r->a, "%d %s %d, %02d:%02d – %d %s %d, "
+		                          "%02d:%02d",
+		    d1, mon[m1 - 1], y1, h1, n1, d2, mon[m2 - 1], y2, h2, n2);
+	}
+	if (y1 == y2 && m1 == m2 && d1 == d2)
+		return arena_printf(r->a, "%d %s %d", d1, mon[m1 - 1], y1);
+	if (y1 == y2 && m1 == m2)
+		return arena_printf(r->a, "%d–%d %s %d", d1, d2, mon[m1 - 1],
+		    y1);
+	if (y1 == y2)
+		return arena_printf(r->a, "%d %s – %d %s %d", d1, mon[m1 - 1],
+		    d2, mon[m2 - 1], y1);
+	return arena_printf(r->a, "%d %s %d – %d %s %d", d1, mon[m1 - 1], y1,
+	    d2, mon[m2 - 1], y2);
+}
+
+#define EVENT_COLUMNS                                                      \
+	"i.id, i.kind, i.slug, i.title, i.summary, i.published_at, "       \
+	"i.tz_offset, e.starts, e.ends, e.all_day, e.venue, e.city, "     \
+	"e.country"
+
+int
+page_events(struct req *r, long long page)
+{
+	struct val *v, *up = NULL, *past = NULL;
+	long long total;
+	size_t i;
+
+	total = db_int(r->db,
+	    "SELECT count(*) FROM item i JOIN event e ON e.item_id = i.id "
+	    "WHERE i.status = 'published' AND i.published_at <= ? AND "
+	    "e.end_utc < ?",
+	    "ii", (long long)r->now, (long long)r->now);
+	if (total < 0 || (page > 1 && (page - 1) * PAGE_SIZE >= total))
+		return r->status = 404;
+	if ((page == 1 &&
+	        db_query(r->db, r->a, &up,
+	            "SELECT " EVENT_COLUMNS " FROM item i JOIN event e ON "
+	            "e.item_id = i.id WHERE i.status = 'published' AND "
+	            "i.published_at <= ? AND e.end_utc >= ? ORDER BY "
+	            "e.start_utc",
+	            "ii", (long long)r->now, (long long)r->now) == -1) ||
+	    db_query(r->db, r->a, &past,
+	        "SELECT " EVENT_COLUMNS " FROM item i JOIN event e ON "
+	        "e.item_id = i.id WHERE i.status = 'published' AND "
+	        "i.published_at <= ? AND e.end_utc < ? ORDER BY e.start_utc "
+	        "DESC LIMIT ? OFFSET ?",
+	        "iiii", (long long)r->now, (long long)r->now,
+	        (long long)PAGE_SIZE, (page - 1) * PAGE_SIZE) == -1)
+		return r->status = 500;
+	for (i = 0; up && i < up->u.list.n; i++)
+		page_item_val(r, up->u.list.items[i]);
+	for (i = 0; i < past->u.list.n; i++)
+		page_item_val(r, past->u.list.items[i]);
+	v = page_base(r, page > 1 ? arena_printf(r->a, "Events, page %lld",
+	                                  page)
+	                          : "Events");
+	val_set_str(r->a, v, "heading", "Events");
+	val_set_bool(r->a, v, "first", page == 1);
+	if (up)
+		val_set(r->a, v, "upcoming", up);
+	val_set(r->a, v, "past", past);
+	val_set(r->a, v, "pager", page_pager(r, "/events/", page, total));
+	page_render(r, "events", v);
+	r->expires = r->now + 300;
+	return r->status;
+}

@@ -1,0 +1,130 @@
+/* page_item.c: one item (news, press release, statement, event, page),
+ * with the about-us block and media contact under press releases. */
+#include <string.h>
+
+#include "extern.h"
+
+/* Adds one share link. */
+static void
+item_share_link(struct req *r, struct val *list, const char *label,
+    const char *url)
+{
+	struct val *o = val_obj(r->a);
+
+	val_set_str(r->a, o, "label", label);
+	val_set_str(r->a, o, "url", url);
+	val_push(r->a, list, o);
+}
+
+/* The share links: plain URLs to each network, no script, no tracker. */
+static struct val *
+item_share(struct req *r, const char *url, const char *title)
+{
+	struct val *list = val_list(r->a);
+	struct buf u, t;
+	const char *pu, *pt;
+
+	buf_init(&u, 16384);
+	buf_init(&t, 16384);
+	html_pct(&u, url, strlen(url));
+	html_pct(&t, title, strlen(title));
+	pu = arena_strdup(r->a, buf_cstr(&u));
+	pt = arena_strdup(r->a, buf_cstr(&t));
+	buf_free(&u);
+	buf_free(&t);
+	item_share_link(r, list, "Twitter",
+	    arena_printf(r->a, "https://twitter.com/intent/tweet?text=%s&url=%s",
+	        pt, pu));
+	item_share_link(r, list, "Facebook",
+	    arena_printf(r->a, "https://www.facebook.com/sharer/sharer.php?u=%s",
+	        pu));
+	item_share_link(r, list, "LinkedIn",
+	    arena_printf(r->a,
+	        "https://www.linkedin.com/sharing/share-offsite/?url=%s", pu));
+	item_share_link(r, list, "E-mail",
+	    arena_printf(r->a, "mailto:?subject=%s&body=%s", pt, pu));
+	return list;
+}
+
+/* The media contact with the token of the address (never the address). */
+static struct val *
+item_contact(struct req *r)
+{
+	struct val *c;
+	char tok[EMAIL_TOKEN_LEN + 1];
+
+	c = db_query_one(r->db, r->a,
+	    "SELECT name, role, phone, email, intro FROM contact "
+	    "WHERE slug = ?",
+	    "t", page_setting(r, "media_contact"));
+	if (c == NULL)
+		return NULL;
+	if (*page_str(c, "email")) {
+		email_token(r->site->key, page_str(c, "email"), tok);
+		val_set_str(r->a, c, "email_token", tok);
+	}
+	val_set(r->a, c, "email", val_null(r->a)); /* never to the page */
+	return c;
+}
+
+int
+page_item(struct req *r, const char *kind, const char *slug)
+{
+	struct val *v, *it, *block, *contact;
+	long long id;
+
+	it = db_query_one(r->db, r->a,
+	    "SELECT i.id, i.kind, i.slug, i.title, i.summary, i.body, i.lang, "
+	    "i.published_at, i.tz_offset, i.updated_at, e.starts, e.ends, "
+	    "e.all_day, e.timezone, e.venue, e.city, e.country, e.end_utc "
+	    "FROM item i LEFT JOIN event e ON e.item_id = i.id "
+	    "WHERE i.kind = ? AND i.slug = ? AND i.status = 'published' AND "
+	    "i.published_at <= ?",
+	    "tti", kind, slug, (long long)r->now);
+	if (it == NULL)
+		return r->status = 404;
+	id = page_int(it, "id");
+	page_item_val(r, it);
+	v = page_base(r, page_str(it, "title"));
+	val_set(r->a, v, "item", it);
+	val_set_str(r->a, v, "lang", page_str(it, "lang"));
+	if (*page_str(it, "summary")) {
+		struct buf d;
+
+		buf_init(&d, 65536);
+		md_to_text(page_str(it, "summary"), strlen(page_str(it,
+		                                        "summary")),
+		    &d);
+		val_set_str(r->a, v, "description", buf_cstr(&d));
+		buf_free(&d);
+	}
+	val_set(r->a, it, "body_html", page_md(r, page_str(it, "body"), 0));
+	val_set(r->a, it, "tags", page_item_tags(r, id));
+	val_set(r->a, it, "regions", page_item_regions(r, id));
+	if (strcmp(kind, "page") != 0)
+		val_set(r->a, it, "share",
+		    item_share(r,
+		        arena_printf(r->a, "%s%s", r->site->conf.base_url,
+		            r->path),
+		        page_str(it, "title")));
+	val_set_bool(r->a, it, "is_page", strcmp(kind, "page") == 0);
+	if (strcmp(kind, "event") == 0) {
+		val_set_bool(r->a, it, "is_event", 1);
+		val_set_bool(r->a, it, "past",
+		    page_int(it, "end_utc") < (long long)r->now);
+	}
+	if (strcmp(kind, "press-release") == 0) {
+		block = db_query_one(r->db, r->a,
+		    "SELECT title, body FROM block WHERE slug = ?", "t",
+		    page_setting(r, "about_block"));
+		if (block != NULL) {
+			val_set(r->a, block, "body_html",
+			    page_md(r, page_str(block, "body"), 0));
+			val_set(r->a, it, "about", block);
+		}
+		if ((contact = item_contact(r)) != NULL)
+			val_set(r->a, it, "contact", contact);
+	}
+	page_render(r, "item", v);
+	return r->status;
+}

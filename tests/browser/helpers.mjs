@@ -1,0 +1,175 @@
+// Shared by the browser tests: starts a herald server of its own (as the
+// pytest fixture does: init + serve on a free loopback port, SIGTERM at the
+// end, which must exit 0 with no sanitizer report), launches Debian's
+// Chromium through playwright-core (never a downloaded browser), and finds
+// one URL of each page type on the demo site.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(HERE, '../..');
+export const HERALD = path.resolve(process.env.HERALD || path.join(ROOT, 'build/herald'));
+export const AXE = path.join(HERE, 'node_modules/axe-core/axe.min.js');
+export const PRESS_RELEASE =
+  '/press-releases/holding-back-progress-the-barriers-to-ending-trafficking-in-persons';
+export const MEDIA_CONTACT = 'jasmin.qureshi@example.org';
+export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic',
+  '--no-first-run', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync'];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// Starts `herald serve` on a free port; resolves to { base, stop() }.
+export async function startHerald({ revealLimit = 5 } = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'herald-browser-'));
+  const db = path.join(dir, 'site.db');
+  const init = spawnSync(HERALD, ['init', '--db', db], { encoding: 'utf8', timeout: 120_000 });
+  if (init.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`herald init --db ${db} failed (${init.status ?? init.error}): ${init.stderr}`);
+  }
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const errPath = path.join(dir, 'stderr.log');
+  const errFd = openSync(errPath, 'w');
+  const proc = spawn(HERALD, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`,
+    '--base-url', base, '--access-log', path.join(dir, 'access.log'),
+    '--reveal-limit', String(revealLimit)], { stdio: ['ignore', 'ignore', errFd] });
+  let exited = null;
+  const exitP = new Promise((resolve) => {
+    proc.on('exit', (code, signal) => { exited = { code, signal }; resolve(exited); });
+  });
+  const stderr = () => { try { return readFileSync(errPath, 'utf8'); } catch { return ''; } };
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (exited) {
+      closeSync(errFd);
+      throw new Error(`herald serve exited (${exited.code}) at start:\n${stderr()}`);
+    }
+    try {
+      const r = await fetch(base + '/', { signal: AbortSignal.timeout(2000) });
+      await r.arrayBuffer();
+      break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      closeSync(errFd);
+      throw new Error(`herald serve did not answer within 10 s:\n${stderr()}`);
+    }
+    await sleep(50);
+  }
+  let stopped = null;
+  return {
+    base,
+    port,
+    // SIGTERM; throws unless it exits 0 within 5 s with a clean stderr.
+    async stop() {
+      if (stopped) return stopped;
+      stopped = (async () => {
+        if (!exited) proc.kill('SIGTERM');
+        const r = await Promise.race([exitP, sleep(5000).then(() => null)]);
+        if (!r) {
+          proc.kill('SIGKILL');
+          await exitP;
+        }
+        closeSync(errFd);
+        const err = stderr();
+        rmSync(dir, { recursive: true, force: true });
+        if (!r) throw new Error(`herald did not exit within 5 s of SIGTERM:\n${err}`);
+        if (/ERROR: \w*Sanitizer|runtime error:/.test(err)) {
+          throw new Error(`sanitizer report on herald's stderr:\n${err}`);
+        }
+        if (r.code !== 0) throw new Error(`herald exited ${r.code} (${r.signal}) after SIGTERM:\n${err}`);
+      })();
+      return stopped;
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 60_000 });
+}
+
+// The site path of an href found on a page of base (null if elsewhere).
+export function sitePath(base, href) {
+  const u = new URL(href, base + '/');
+  return u.origin === base ? u.pathname : null;
+}
+
+async function hrefs(base, pathname) {
+  const r = await fetch(base + pathname, { signal: AbortSignal.timeout(10_000) });
+  if (r.status !== 200) throw new Error(`GET ${pathname} -> ${r.status}`);
+  const html = await r.text();
+  const out = [];
+  for (const m of html.matchAll(/<a\b[^>]*?\bhref\s*=\s*"([^"]*)"/gi)) {
+    const p = sitePath(base, m[1].replace(/&amp;/g, '&'));
+    if (p) out.push(p);
+  }
+  return out;
+}
+
+async function firstItem(base, listing, re) {
+  const found = (await hrefs(base, listing)).find((p) => re.test(p));
+  if (!found) throw new Error(`${listing} links to no page matching ${re}`);
+  return found;
+}
+
+// One path per page type; 'email answer' is reached by a click (see
+// openEmailAnswer), so it is not here.
+export async function pageTypes(base) {
+  return {
+    home: '/',
+    'news listing': '/news/',
+    'press releases listing': '/press-releases/',
+    'press release': PRESS_RELEASE,
+    'news item': await firstItem(base, '/news/', /^\/news\/(?!page\/)[a-z0-9-]+$/),
+    'events listing': '/events/',
+    event: await firstItem(base, '/events/', /^\/events\/(?!page\/)[a-z0-9-]+$/),
+    'tags index': '/tags/',
+    'tag page': '/tags/beijing20',
+    regions: '/regions/',
+    'region page': await firstItem(base, '/regions/', /^\/regions\/[a-z0-9-]+$/),
+    publications: '/publications/',
+    publication: await firstItem(base, '/publications/', /^\/publications\/[a-z0-9-]+$/),
+    members: '/members/',
+    about: '/about',
+    '404 page': '/no-such-page-here',
+  };
+}
+
+// The media contact's reveal button on the press release page: the first
+// e-mail button after her name.
+export function mediaContactButton(page) {
+  return page.locator("xpath=(//text()[contains(., 'Jasmin Qureshi')])[1]" +
+    "/following::button[contains(concat(' ', normalize-space(@class), ' '), ' email ')][1]");
+}
+
+// From the press release, reveals the media contact's address; returns
+// the navigation response (the e-mail answer page is then loaded).
+export async function openEmailAnswer(page, base) {
+  await page.goto(base + PRESS_RELEASE);
+  const button = mediaContactButton(page);
+  const [resp] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' &&
+      new URL(r.url()).pathname === '/email', { timeout: 15_000 }),
+    button.click(),
+  ]);
+  await page.waitForLoadState('load');
+  return resp;
+}
