@@ -68,9 +68,8 @@ run: deps build/herald
 # The whole suite: once with the normal build, once under ASan+UBSan.
 check: deps
 	$(MAKE) all build/test-unit build/asan/herald build/asan/test-unit build/clang/herald
-	sh tests/run.sh build
-	sh tests/run.sh build/asan
 	$(MAKE) lint
+	sh tests/run.sh build build/asan
 
 test: all build/test-unit
 	sh tests/run.sh build

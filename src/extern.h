@@ -198,6 +198,8 @@ struct md_opts {
 	void (*email_seen)(void *arg, const char *addr);
 	int inline_only; /* drop the <p> around a single paragraph */
 	int heading_shift; /* added to heading levels (1: # becomes h2) */
+	int heading_min;   /* no heading above this level (2: the page's
+			      title stays its only h1); 0 for none */
 };
 
 /* Appends the HTML of Markdown src to out. Returns 0, or -1 on a parser
@@ -444,6 +446,7 @@ int page_pubs(struct req *);
 int page_pub(struct req *, const char *slug);
 int page_pub_file(struct req *, const char *slug);
 int page_members(struct req *);
+int page_member(struct req *, const char *slug);
 int page_email(struct req *);
 
 #endif /* HERALD_EXTERN_H */

@@ -11,8 +11,8 @@
  * (plain, 'single' or "double" quoted, | literal or > folded blocks), flow
  * lists [a, "b"] and indented block lists or mappings, nested at most
  * FM_MAXDEPTH deep.  Anything outside the subset (anchors, tags, flow maps,
- * "a: b: c") is rejected rather than guessed at, so every file accepted
- * here means the same thing to any YAML parser.
+ * "a: b: c") is rejected rather than guessed at, so that a file accepted
+ * here means the same to a YAML 1.2 parser (with every scalar a string).
  *
  * The front matter is first cut into lines (struct fm_line); the parser
  * then walks them with one recursive function per kind of node.  Every

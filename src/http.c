@@ -56,11 +56,16 @@ struct http_entry {
 	size_t bytes;	   /* memory held, for the cache cap */
 };
 
-/* Per request state (MHD's con_cls). */
+/* Per request state (MHD's con_cls), made by http_uri when the request
+ * line is read and freed by http_completed. */
 struct http_req {
 	struct timespec start;
 	char method[16];
-	char *path; /* as sent, for the log */
+	char *path;	 /* as sent, for the log */
+	const char *uri; /* where the URI sat in libmicrohttpd's buffer: only
+			    compared, never read, after http_uri */
+	size_t urilen;	 /* its length as sent, query string included */
+	int started;	 /* the handler has seen this request */
 	struct buf body;
 	int too_big;
 	int status;
@@ -140,7 +145,8 @@ http_log(struct MHD_Connection *c, struct http_req *r)
 	secs = (double)(end.tv_sec - r->start.tv_sec) +
 	    (double)(end.tv_nsec - r->start.tv_nsec) / 1e9;
 	buf_init(&b, 16384);
-	buf_printf(&b, "%s - - [%s] \"%s ", addr, when, r->method);
+	buf_printf(&b, "%s - - [%s] \"%s ", addr, when,
+	    r->method[0] ? r->method : "-");
 	for (p = r->path ? r->path : "-"; *p && b.len < 8192; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '"' ||
 		    *p == '\\')
@@ -170,6 +176,25 @@ http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(r->path);
 	free(r);
 	*con_cls = NULL;
+}
+
+/* The first look at a request: its raw URI (before decoding, with the
+ * query string). What this returns is the request's con_cls. */
+static void *
+http_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct http_req *r;
+
+	(void)cls;
+	(void)c;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	r->uri = uri;
+	r->urilen = strlen(uri);
+	r->path = strndup(uri, HTTP_MAX_PATH + 1);
+	buf_init(&r->body, HTTP_MAX_BODY);
+	return r;
 }
 
 /* Decodes %XX escapes in place, except %00, which stays as written so a NUL
@@ -732,16 +757,20 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 	int status;
 
 	(void)cls;
-	(void)version;
-	if (r == NULL) {
-		if ((r = calloc(1, sizeof(*r))) == NULL)
-			return MHD_NO;
-		clock_gettime(CLOCK_MONOTONIC, &r->start);
+	if (r == NULL)
+		return MHD_NO; /* http_uri found no memory */
+	if (!r->started) {
+		r->started = 1;
 		snprintf(r->method, sizeof(r->method), "%s", method);
-		r->path = strndup(url, HTTP_MAX_PATH + 1);
-		buf_init(&r->body, HTTP_MAX_BODY);
-		*con_cls = r;
 		status = http_check(c, url, method, &allow);
+		/* libmicrohttpd cuts the URI at a NUL byte sent raw in the
+		 * request line; the version then does not start right after
+		 * the URI we were shown. */
+		if (status == 0 && version != NULL && *version != '\0' &&
+		    version != r->uri + r->urilen + 1)
+			status = MHD_HTTP_BAD_REQUEST;
+		if (status == 0 && r->urilen > HTTP_MAX_PATH)
+			status = MHD_HTTP_URI_TOO_LONG;
 		if (status != 0) {
 			r->early = 1;
 			return http_answer(c, r, url, status, allow);
@@ -889,7 +918,8 @@ http_serve(struct site *site)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, site->conf.per_ip_limit,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_NOTIFY_COMPLETED,
-	    http_completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK, http_unescape,
+	    http_completed, NULL, MHD_OPTION_URI_LOG_CALLBACK, http_uri, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape,
 	    NULL, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
 	if (http.d == NULL) {
 		fprintf(stderr, "herald: cannot listen on %s\n",

@@ -901,13 +901,14 @@ md_cell_open(struct buf *b, const char *tag, const MD_BLOCK_TD_DETAIL *d)
 							      : "");
 }
 
-/* The level of a heading after heading_shift, within 1..6. */
+/* The level of a heading after heading_shift, within heading_min..6. */
 static int
 md_heading(const struct md_state *st, const MD_BLOCK_H_DETAIL *d)
 {
 	long lv = (long)d->level + st->opts->heading_shift;
+	long min = st->opts->heading_min > 1 ? st->opts->heading_min : 1;
 
-	return lv < 1 ? 1 : lv > 6 ? 6 : (int)lv;
+	return lv < min ? (int)(min > 6 ? 6 : min) : lv > 6 ? 6 : (int)lv;
 }
 
 static int

@@ -127,7 +127,7 @@ page_md(struct req *r, const char *md, int inline_only)
 	o.email_token = page_email_token;
 	o.email_arg = r;
 	o.inline_only = inline_only;
-	o.heading_shift = 1; /* the page's title is the only h1 */
+	o.heading_min = 2; /* the page's title is its only h1 */
 	buf_init(&b, (size_t)4 << 20);
 	if (md_to_html(md, strlen(md), &o, &b) == -1) {
 		buf_reset(&b);
@@ -540,6 +540,8 @@ page_dispatch(struct req *r)
 	} else if (strcmp(part[0], "members") == 0 && pg == 0) {
 		if (i)
 			page_members(r);
+		else if (n == 2)
+			page_member(r, part[1]);
 	} else if (n == 1 && pg == 0)
 		page_item(r, "page", part[0]);
 done:

@@ -77,3 +77,26 @@ page_members(struct req *r)
 	page_render(r, "members", v);
 	return r->status;
 }
+
+int
+page_member(struct req *r, const char *slug)
+{
+	struct val *v, *m;
+
+	m = db_query_one(r->db, r->a,
+	    "SELECT m.slug, m.name, m.acronym, m.country, m.website, m.body, "
+	    "g.name AS region, g.slug AS region_slug FROM member m LEFT JOIN "
+	    "region g ON g.id = m.region_id WHERE m.slug = ?",
+	    "t", slug);
+	if (m == NULL)
+		return r->status = 404;
+	if (*page_str(m, "body"))
+		val_set(r->a, m, "body_html", page_md(r, page_str(m, "body"), 0));
+	if (*page_str(m, "region_slug"))
+		val_set_str(r->a, m, "region_url",
+		    arena_printf(r->a, "/regions/%s", page_str(m, "region_slug")));
+	v = page_base(r, page_str(m, "name"));
+	val_set(r->a, v, "member", m);
+	page_render(r, "member", v);
+	return r->status;
+}

@@ -624,8 +624,8 @@ tfm_limits(void)
 
 /*
  * Parses file path; checks it has front matter, no error, and each key of
- * want with its type: 's' string (non-empty), 'l' list, 'o' object.
- * Returns the number of failed checks.
+ * want with its type: 's' string (non-empty), 'S' string, 'l' list, 'o'
+ * object.  Returns the number of failed checks.
  */
 static int
 tfm_file(const char *path, const char *const *want, const char *types,
@@ -656,6 +656,9 @@ tfm_file(const char *path, const char *const *want, const char *types,
 			bad++;
 		} else if (types[i] == 's' && (v->type != VAL_STR ||
 		    v->u.str.len == 0)) {
+			CHECK(0, "fm: %s: %s is no string", path, want[i]);
+			bad++;
+		} else if (types[i] == 'S' && v->type != VAL_STR) {
 			CHECK(0, "fm: %s: %s is no string", path, want[i]);
 			bad++;
 		} else if (types[i] == 'l' && v->type != VAL_LIST) {
@@ -774,6 +777,262 @@ done:
 		fprintf(stderr, "fm: cannot remove %s\n", dir);
 }
 
+/* ---- the demo content ------------------------------------------------- */
+
+/* 1 when s is a slug: lowercase ASCII letters, digits, single dashes. */
+static int
+tfm_slug_ok(const char *s)
+{
+	const char *p;
+
+	if (*s == '\0' || *s == '-' || s[strlen(s) - 1] == '-')
+		return 0;
+	for (p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    (*p == '-' && p[1] != '-')))
+			return 0;
+	return 1;
+}
+
+/* 1 when s looks like 2014-12-10T09:00:00+07:00. */
+static int
+tfm_date_ok(const char *s)
+{
+	static const char form[] = "dddd-dd-ddTdd:dd:dd+dd:dd";
+	size_t i;
+
+	if (strlen(s) != sizeof(form) - 1)
+		return 0;
+	for (i = 0; form[i]; i++)
+		if (form[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') :
+		    form[i] == '+' ? !(s[i] == '+' || s[i] == '-') :
+		    s[i] != form[i])
+			return 0;
+	return 1;
+}
+
+/* 1 when s is "2014-11-14" or "2014-10-08T10:00:00". */
+static int
+tfm_day_ok(const char *s)
+{
+	static const char form[] = "dddd-dd-ddTdd:dd:dd";
+	size_t i, n = strlen(s);
+
+	if (n != 10 && n != sizeof(form) - 1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (form[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') :
+		    s[i] != form[i])
+			return 0;
+	return 1;
+}
+
+/* 1 when every item of list v is a string found as "slug" in regions
+ * (a list of objects), or v itself is such a string. */
+static int
+tfm_regions_ok(const struct val *v, const struct val *regions)
+{
+	size_t i, j;
+	int found;
+
+	if (v == NULL || regions == NULL || regions->type != VAL_LIST)
+		return 0;
+	if (v->type == VAL_STR) {
+		for (j = 0; j < regions->u.list.n; j++)
+			if (val_get(regions->u.list.items[j], "slug") &&
+			    strcmp(val_get(regions->u.list.items[j],
+			    "slug")->u.str.s, v->u.str.s) == 0)
+				return 1;
+		return 0;
+	}
+	if (v->type != VAL_LIST)
+		return 0;
+	for (i = 0; i < v->u.list.n; i++) {
+		found = tfm_regions_ok(v->u.list.items[i], regions);
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 when v is a list of lowercase strings. */
+static int
+tfm_tags_ok(const struct val *v)
+{
+	const char *p;
+	size_t i;
+
+	if (v == NULL || v->type != VAL_LIST)
+		return 0;
+	for (i = 0; i < v->u.list.n; i++) {
+		if (v->u.list.items[i]->type != VAL_STR ||
+		    v->u.list.items[i]->u.str.len == 0)
+			return 0;
+		for (p = v->u.list.items[i]->u.str.s; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				return 0;
+	}
+	return 1;
+}
+
+/* The string value of key, or "". */
+static const char *
+tfm_str(const struct val *meta, const char *key)
+{
+	const struct val *v = val_get(meta, key);
+
+	return v && v->type == VAL_STR ? v->u.str.s : "";
+}
+
+/* content/site.md: the settings, its social accounts and regions. */
+static struct val *
+tfm_site(struct arena *a)
+{
+	static const char *const keys[] = {"name", "short_name", "tagline",
+	    "description", "language", "languages", "about_block",
+	    "media_contact", "social", "regions", NULL};
+	struct val *meta = NULL, *l;
+	char path[256];
+	size_t i;
+
+	if (tfm_file("content/site.md", keys, "ssssslssll", &meta, a) != 0)
+		return NULL;
+	CHECK(strcmp(tfm_str(meta, "name"), "Global Alliance Against Traffic "
+	    "in Women") == 0 && strcmp(tfm_str(meta, "short_name"),
+	    "GAATW") == 0 && strcmp(tfm_str(meta, "tagline"), "Human Rights "
+	    "at home, abroad and on the way...") == 0 &&
+	    strcmp(tfm_str(meta, "language"), "en") == 0,
+	    "fm: content/site.md: wrong name, tagline or language");
+	l = val_get(meta, "social");
+	CHECK(l->u.list.n == 2, "fm: site.md: %zu social accounts, want 2",
+	    l->u.list.n);
+	for (i = 0; i < l->u.list.n; i++)
+		CHECK(*tfm_str(l->u.list.items[i], "network") &&
+		    *tfm_str(l->u.list.items[i], "handle") &&
+		    strncmp(tfm_str(l->u.list.items[i], "url"), "https://",
+		    8) == 0, "fm: site.md: social account %zu incomplete", i);
+	l = val_get(meta, "regions");
+	CHECK(l->u.list.n == 7, "fm: site.md: %zu regions, want 7",
+	    l->u.list.n);
+	for (i = 0; i < l->u.list.n; i++)
+		CHECK(tfm_slug_ok(tfm_str(l->u.list.items[i], "slug")) &&
+		    *tfm_str(l->u.list.items[i], "name"),
+		    "fm: site.md: region %zu incomplete", i);
+	snprintf(path, sizeof(path), "content/blocks/%s.md",
+	    tfm_str(meta, "about_block"));
+	CHECK(access(path, R_OK) == 0, "fm: site.md: no %s", path);
+	snprintf(path, sizeof(path), "content/contacts/%s.md",
+	    tfm_str(meta, "media_contact"));
+	CHECK(access(path, R_OK) == 0, "fm: site.md: no %s", path);
+	return meta;
+}
+
+/* Every file of content/ parses and has the keys its folder needs. */
+static void
+tfm_content(void)
+{
+	static const char *const item[] = {"title", "slug", "date", "summary",
+	    "tags", "regions", "lang", NULL};
+	static const char *const event[] = {"title", "slug", "date",
+	    "summary", "tags", "regions", "lang", "start", "end", "timezone",
+	    "venue", "city", "country", NULL};
+	static const char *const block[] = {"title", NULL};
+	static const char *const contact[] = {"name", "role", "phone",
+	    "email", "intro", NULL};
+	static const char *const pub[] = {"title", "slug", "year", "lang",
+	    "summary", "tags", "regions", NULL};
+	static const char *const member[] = {"name", "slug", "country",
+	    "country_code", "region", NULL};
+	static const struct {
+		const char *folder;
+		const char *const *keys;
+		const char *types;
+		size_t want; /* files */
+	} f[] = {
+	    {"press-releases", item, "sssslls", 2},
+	    {"news", item, "sssslls", 3},
+	    {"statements", item, "sssslls", 5},
+	    {"events", event, "ssssllssssSss", 4},
+	    {"pages", item, "sssslls", 2},
+	    {"blocks", block, "s", 1},
+	    {"contacts", contact, "sssss", 1},
+	    {"publications", pub, "sssssll", 3},
+	    {"members", member, "sssss", 6},
+	};
+	struct arena *a = arena_new();
+	struct val *site, *meta, *regions;
+	DIR *d;
+	struct dirent *de;
+	char path[1024], base[256];
+	size_t i, n, len;
+
+	if ((site = tfm_site(a)) == NULL) {
+		arena_free(a);
+		return;
+	}
+	regions = val_get(site, "regions");
+	for (i = 0; i < NELEM(f); i++) {
+		snprintf(path, sizeof(path), "content/%s", f[i].folder);
+		if ((d = opendir(path)) == NULL) {
+			CHECK(0, "fm: no %s", path);
+			continue;
+		}
+		n = 0;
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			len = strlen(de->d_name);
+			snprintf(path, sizeof(path), "content/%s/%s",
+			    f[i].folder, de->d_name);
+			if (len < 4 || len >= sizeof(base) ||
+			    strcmp(de->d_name + len - 3, ".md") != 0) {
+				CHECK(0, "fm: %s is no .md file", path);
+				continue;
+			}
+			n++;
+			memcpy(base, de->d_name, len - 3);
+			base[len - 3] = '\0';
+			CHECK(tfm_slug_ok(base), "fm: %s: bad file name", path);
+			if (tfm_file(path, f[i].keys, f[i].types, &meta, a) != 0)
+				continue;
+			if (val_get(meta, "slug") != NULL)
+				CHECK(strcmp(tfm_str(meta, "slug"), base) == 0,
+				    "fm: %s: slug is not the file name", path);
+			if (val_get(meta, "date") != NULL)
+				CHECK(tfm_date_ok(tfm_str(meta, "date")),
+				    "fm: %s: bad date \"%s\"", path,
+				    tfm_str(meta, "date"));
+			if (val_get(meta, "start") != NULL)
+				CHECK(tfm_day_ok(tfm_str(meta, "start")) &&
+				    tfm_day_ok(tfm_str(meta, "end")) &&
+				    strlen(tfm_str(meta, "start")) ==
+				    strlen(tfm_str(meta, "end")) &&
+				    strcmp(tfm_str(meta, "start"),
+				    tfm_str(meta, "end")) <= 0,
+				    "fm: %s: bad start or end", path);
+			if (val_get(meta, "lang") != NULL)
+				CHECK(strcmp(tfm_str(meta, "lang"), "en") == 0,
+				    "fm: %s: lang is not en", path);
+			if (val_get(meta, "tags") != NULL)
+				CHECK(tfm_tags_ok(val_get(meta, "tags")),
+				    "fm: %s: tags are no lowercase list", path);
+			if (val_get(meta, "regions") != NULL)
+				CHECK(tfm_regions_ok(val_get(meta, "regions"),
+				    regions), "fm: %s: unknown region", path);
+			if (val_get(meta, "region") != NULL)
+				CHECK(tfm_regions_ok(val_get(meta, "region"),
+				    regions), "fm: %s: unknown region", path);
+			if (val_get(meta, "country_code") != NULL)
+				CHECK(strlen(tfm_str(meta, "country_code")) ==
+				    2, "fm: %s: bad country code", path);
+		}
+		closedir(d);
+		CHECK(n == f[i].want, "fm: content/%s: %zu files, want %zu",
+		    f[i].folder, n, f[i].want);
+	}
+	arena_free(a);
+}
+
 void
 test_fm(void)
 {
@@ -788,4 +1047,5 @@ test_fm(void)
 	tfm_limits();
 	tfm_corpus_samples();
 	tfm_corpus();
+	tfm_content();
 }

@@ -227,6 +227,7 @@ enum {
 	T_NOTAGS = 1 << 2,  /* no hashtag_base */
 	T_NOTOKEN = 1 << 3, /* email_token returns -1 */
 	T_NULLTOK = 1 << 4, /* email_token is NULL */
+	T_MIN2 = 1 << 5,    /* heading_min 2, as pages use */
 };
 
 static void
@@ -241,6 +242,7 @@ test_opts(struct md_opts *o, int flags, struct buf *seen)
 	o->email_arg = seen;
 	o->inline_only = (flags & T_INLINE) != 0;
 	o->heading_shift = (flags & T_SHIFT) ? 1 : 0;
+	o->heading_min = (flags & T_MIN2) ? 2 : 0;
 }
 
 /* Renders src with the test options; returns malloc'd HTML or NULL. */
@@ -330,6 +332,8 @@ static const struct md_case md_cases[] = {
 	0},
     {"# One\n## Two\n###### Six", "<h2>One</h2>\n<h3>Two</h3>\n<h6>Six</h6>\n",
 	T_SHIFT},
+    {"# One\n## Two\n### Three", "<h2>One</h2>\n<h2>Two</h2>\n<h3>Three</h3>\n",
+	T_MIN2},
     {"a\n\n---\n\nb", "<p>a</p>\n<hr>\n<p>b</p>\n", 0},
     {"line one  \nline two\nthree", "<p>line one<br>\nline two\nthree</p>\n",
 	0},
