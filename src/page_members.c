@@ -52,27 +52,28 @@ page_members(struct req *r)
 		if (n > max)
 			max = n;
 	}
-	/* bar widths in an SVG viewBox of 100 units: CSP allows no inline
-	 * style, and SVG attributes need none */
+	/* An SVG bar chart, 480 units wide, one 44-unit row per region: the
+	 * label above its bar. CSP allows no inline style, and SVG
+	 * attributes need none. */
 	chart = val_list(r->a);
 	for (i = 0; i < regions->u.list.n; i++) {
 		reg = regions->u.list.items[i];
+		n = page_int(reg, "count");
 		bar = val_obj(r->a);
 		val_set_str(r->a, bar, "name", page_str(reg, "name"));
-		val_set_int(r->a, bar, "count", page_int(reg, "count"));
-		val_set_int(r->a, bar, "width",
-		    page_int(reg, "count") * 60 / max);
-		val_set_int(r->a, bar, "y", (long long)i * 24);
-		val_set_int(r->a, bar, "ty", (long long)i * 24 + 15);
-		val_set_int(r->a, bar, "cx",
-		    40 + page_int(reg, "count") * 60 / max);
+		val_set_int(r->a, bar, "count", n);
+		val_set_int(r->a, bar, "ty", (long long)i * 44 + 14);
+		val_set_int(r->a, bar, "by", (long long)i * 44 + 20);
+		val_set_int(r->a, bar, "width", n * 400 / max);
+		val_set_int(r->a, bar, "cx", n * 400 / max + 6);
+		val_set_int(r->a, bar, "cy", (long long)i * 44 + 33);
 		val_push(r->a, chart, bar);
 	}
 	v = page_base(r, "Members");
 	val_set_str(r->a, v, "heading", "Member organisations");
 	val_set(r->a, v, "regions", regions);
 	val_set(r->a, v, "chart", chart);
-	val_set_int(r->a, v, "chart_height", (long long)regions->u.list.n * 24);
+	val_set_int(r->a, v, "chart_height", (long long)regions->u.list.n * 44);
 	val_set_int(r->a, v, "total", (long long)rows->u.list.n);
 	page_render(r, "members", v);
 	return r->status;
