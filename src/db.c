@@ -315,6 +315,18 @@ db_bind(struct db *db, sqlite3_stmt *st, const char *fmt, va_list ap)
 	return 0;
 }
 
+/* A prepared statement with the arguments bound, or NULL (message
+ * printed). It stays valid until the next db_* call on this connection. */
+static sqlite3_stmt *
+db_stmt(struct db *db, const char *sql, const char *fmt, va_list ap)
+{
+	sqlite3_stmt *st;
+
+	if ((st = db_prepare(db, sql)) == NULL || db_bind(db, st, fmt, ap) == -1)
+		return NULL;
+	return st;
+}
+
 /* Turns the current row into an object: integers and reals as numbers,
  * text as strings, blobs as strings of their bytes, NULL as null. */
 static struct val *
@@ -354,12 +366,10 @@ db_query(struct db *db, struct arena *a, struct val **out, const char *sql,
 	va_list ap;
 	int rc;
 
-	if ((st = db_prepare(db, sql)) == NULL)
-		return -1;
 	va_start(ap, fmt);
-	rc = db_bind(db, st, fmt, ap);
+	st = db_stmt(db, sql, fmt, ap);
 	va_end(ap);
-	if (rc == -1)
+	if (st == NULL)
 		return -1;
 	list = val_list(a);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -382,12 +392,10 @@ db_query_one(struct db *db, struct arena *a, const char *sql,
 	va_list ap;
 	int rc;
 
-	if ((st = db_prepare(db, sql)) == NULL)
-		return NULL;
 	va_start(ap, fmt);
-	rc = db_bind(db, st, fmt, ap);
+	st = db_stmt(db, sql, fmt, ap);
 	va_end(ap);
-	if (rc == -1)
+	if (st == NULL)
 		return NULL;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		row = db_row(a, st);
@@ -404,12 +412,10 @@ db_exec(struct db *db, const char *sql, const char *fmt, ...)
 	va_list ap;
 	int rc;
 
-	if ((st = db_prepare(db, sql)) == NULL)
-		return -1;
 	va_start(ap, fmt);
-	rc = db_bind(db, st, fmt, ap);
+	st = db_stmt(db, sql, fmt, ap);
 	va_end(ap);
-	if (rc == -1)
+	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		;
@@ -427,14 +433,11 @@ db_int(struct db *db, const char *sql, const char *fmt, ...)
 	sqlite3_stmt *st;
 	va_list ap;
 	long long n = -1;
-	int rc;
 
-	if ((st = db_prepare(db, sql)) == NULL)
-		return -1;
 	va_start(ap, fmt);
-	rc = db_bind(db, st, fmt, ap);
+	st = db_stmt(db, sql, fmt, ap);
 	va_end(ap);
-	if (rc == -1)
+	if (st == NULL)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);

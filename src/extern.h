@@ -34,6 +34,12 @@ int buf_putc(struct buf *, int);
 int buf_printf(struct buf *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *, const char *, va_list);
+/* Appends code point cp as UTF-8; -1 (nothing written) for a surrogate or
+ * a value past U+10FFFF. */
+int buf_utf8(struct buf *, unsigned long cp);
+/* The length (1 to 4) of the valid UTF-8 sequence at s, n bytes left, or 0
+ * when it is malformed (overlong, surrogate, past U+10FFFF, cut short). */
+size_t buf_utf8_len(const unsigned char *s, size_t n);
 const char *buf_cstr(struct buf *);
 void buf_reset(struct buf *);
 /* Gives the data to the caller (who frees it with free()); buf is empty. */
@@ -417,6 +423,8 @@ struct val *page_item_val(struct req *, struct val *row);
 /* A pager for page (1-based) of total items under base ("/news/"). */
 struct val *page_pager(struct req *, const char *base, long long page,
     long long total);
+/* 1 when page (1-based) lies past total items (or total is an error). */
+int page_beyond(long long total, long long page);
 /* Parses "N" of ".../page/N"; 0 when not a page number >= 2. */
 long long page_number(const char *);
 /* "10 December 2014" for t shifted by off minutes. */

@@ -116,69 +116,6 @@ fm_isitem(const struct fm_line *l)
 	return fm_isitemat(l, l->indent);
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t
-fm_utf8len(const unsigned char *s, size_t n)
-{
-	unsigned long cp;
-	size_t k, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] < 0xc2)
-		return 0;
-	if (s[0] < 0xe0) {
-		k = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] < 0xf0) {
-		k = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] < 0xf5) {
-		k = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (n < k)
-		return 0;
-	for (i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-		return 0;
-	if (k == 4 && (cp < 0x10000 || cp > 0x10ffff))
-		return 0;
-	return k;
-}
-
-/* Appends code point cp as UTF-8. */
-static void
-fm_pututf8(struct buf *b, unsigned long cp)
-{
-	char u[4];
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		buf_append(b, u, 1);
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | cp >> 6);
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		buf_append(b, u, 2);
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | cp >> 12);
-		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		buf_append(b, u, 3);
-	} else {
-		u[0] = (char)(0xf0 | cp >> 18);
-		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		buf_append(b, u, 4);
-	}
-}
-
 /* Appends c n times. */
 static void
 fm_putn(struct buf *b, char c, size_t n)
@@ -336,7 +273,7 @@ fm_escape(struct fm_parser *p, const struct fm_line *l, size_t li, size_t *c)
 	}
 	if (cp == 0)
 		return fm_err(p, li, "NUL characters are not allowed");
-	fm_pututf8(&p->sb, cp);
+	buf_utf8(&p->sb, cp);
 	return 0;
 }
 
@@ -1011,7 +948,7 @@ fm_scanline(struct fm_parser *p, size_t idx, struct fm_line *l)
 		if ((u[i] < 0x20 && u[i] != '\t') || u[i] == 0x7f)
 			return fm_err(p, idx, "control character 0x%02x",
 			    u[i]);
-		if (u[i] >= 0x80 && (k = fm_utf8len(u + i, l->len - i)) == 0)
+		if (u[i] >= 0x80 && (k = buf_utf8_len(u + i, l->len - i)) == 0)
 			return fm_err(p, idx, "invalid UTF-8");
 	}
 	for (i = 0; i < l->len && l->s[i] == ' '; i++)

@@ -55,71 +55,6 @@ json_skip_ws(struct json_parser *p)
 		p->pos++;
 }
 
-/*
- * Returns the length of the valid UTF-8 sequence starting at s (at most n
- * bytes), or 0 when it is malformed: overlong forms, surrogates and code
- * points past U+10FFFF are malformed too.
- */
-static size_t
-json_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
-static void
-json_put_utf8(struct buf *b, unsigned long cp)
-{
-	char u[4];
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		buf_append(b, u, 1);
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		buf_append(b, u, 2);
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		buf_append(b, u, 3);
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		buf_append(b, u, 4);
-	}
-}
-
 /* Reads the four hex digits after "\u" at p->pos. Returns 0 or -1. */
 static int
 json_hex4(struct json_parser *p, unsigned long *cp)
@@ -177,7 +112,7 @@ json_parse_string(struct json_parser *p)
 				p->pos++;
 				continue;
 			}
-			n = json_utf8_len((const unsigned char *)p->s + p->pos,
+			n = buf_utf8_len((const unsigned char *)p->s + p->pos,
 			    p->len - p->pos);
 			if (n == 0) {
 				json_fail(p, "invalid UTF-8 in string");
@@ -257,7 +192,7 @@ json_parse_string(struct json_parser *p)
 				cp = 0x10000 + ((cp - 0xd800) << 10) +
 				    (lo - 0xdc00);
 			}
-			json_put_utf8(&p->scratch, cp);
+			buf_utf8(&p->scratch, cp);
 			break;
 		default:
 			p->pos--;
@@ -621,7 +556,7 @@ json_write_str(struct buf *b, const char *s, size_t n)
 	buf_putc(b, '"');
 	for (i = 0; i < n;) {
 		if (u[i] >= 0x80) {
-			l = json_utf8_len(u + i, n - i);
+			l = buf_utf8_len(u + i, n - i);
 			if (l == 3 && u[i] == 0xe2 && u[i + 1] == 0x80 &&
 			    (u[i + 2] == 0xa8 || u[i + 2] == 0xa9)) {
 				buf_append(b, s + start, i - start);

@@ -316,30 +316,8 @@ static const struct {
 static void
 md_utf8(struct buf *b, unsigned long cp)
 {
-	char u[4];
-
-	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
+	if (cp == 0 || buf_utf8(b, cp) == -1)
 		buf_puts(b, MD_FFFD);
-		return;
-	}
-	if (cp < 0x80) {
-		buf_putc(b, (int)cp);
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		buf_append(b, u, 2);
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		buf_append(b, u, 3);
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		buf_append(b, u, 4);
-	}
 }
 
 /* Appends the decoded text of entity s[0..n) ("&amp;", "&#64;", "&#x40;");

@@ -244,6 +244,12 @@ page_pager(struct req *r, const char *base, long long page, long long total)
 	return p;
 }
 
+int
+page_beyond(long long total, long long page)
+{
+	return total < 0 || (page > 1 && (page - 1) * PAGE_SIZE >= total);
+}
+
 long long
 page_number(const char *s)
 {

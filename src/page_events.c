@@ -67,7 +67,7 @@ page_events(struct req *r, long long page)
 	    "WHERE i.status = 'published' AND i.published_at <= ? AND "
 	    "e.end_utc < ?",
 	    "ii", (long long)r->now, (long long)r->now);
-	if (total < 0 || (page > 1 && (page - 1) * PAGE_SIZE >= total))
+	if (page_beyond(total, page))
 		return r->status = 404;
 	if ((page == 1 &&
 	        db_query(r->db, r->a, &up,

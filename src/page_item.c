@@ -67,6 +67,28 @@ item_contact(struct req *r)
 	return c;
 }
 
+/* 1 when the body's text begins with the summary's (an item without a
+ * standfirst of its own repeats its first sentence as summary): the page
+ * then shows it once. */
+static int
+item_summary_repeated(const char *summary, const char *body)
+{
+	struct buf s, b;
+	int rc;
+
+	buf_init(&s, 65536);
+	buf_init(&b, (size_t)1 << 20);
+	md_to_text(summary, strlen(summary), &s);
+	md_to_text(body, strlen(body), &b);
+	while (s.len > 0 && strchr(".!?… ", s.data[s.len - 1]) != NULL)
+		s.len--;
+	rc = s.len > 0 && !s.err && !b.err && b.len >= s.len &&
+	    memcmp(b.data, s.data, s.len) == 0;
+	buf_free(&s);
+	buf_free(&b);
+	return rc;
+}
+
 int
 page_item(struct req *r, const char *kind, const char *slug)
 {
@@ -99,6 +121,8 @@ page_item(struct req *r, const char *kind, const char *slug)
 		buf_free(&d);
 	}
 	val_set(r->a, it, "body_html", page_md(r, page_str(it, "body"), 0));
+	if (item_summary_repeated(page_str(it, "summary"), page_str(it, "body")))
+		val_set(r->a, it, "summary_html", val_null(r->a));
 	val_set(r->a, it, "tags", page_item_tags(r, id));
 	val_set(r->a, it, "regions", page_item_regions(r, id));
 	if (strcmp(kind, "page") != 0)

@@ -19,6 +19,19 @@ list_items(struct req *r, struct val *rows)
 		page_item_val(r, rows->u.list.items[i]);
 }
 
+/* Renders one page of a listing: heading, the items and the pager. */
+static int
+list_show(struct req *r, struct val *v, const char *heading,
+    struct val *rows, const char *base, long long page, long long total)
+{
+	list_items(r, rows);
+	val_set_str(r->a, v, "heading", heading);
+	val_set(r->a, v, "items", rows);
+	val_set(r->a, v, "pager", page_pager(r, base, page, total));
+	page_render(r, "list", v);
+	return r->status;
+}
+
 static const char *
 list_kind_folder(const char *kind)
 {
@@ -39,7 +52,7 @@ page_list_kind(struct req *r, const char *kind, long long page)
 	total = db_int(r->db,
 	    "SELECT count(*) FROM item i WHERE i.kind = ? AND " LIST_LIVE, "ti",
 	    kind, (long long)r->now);
-	if (total < 0 || (page > 1 && (page - 1) * PAGE_SIZE >= total))
+	if (page_beyond(total, page))
 		return r->status = 404;
 	if (db_query(r->db, r->a, &rows,
 	        "SELECT " LIST_COLUMNS " FROM item i LEFT JOIN event e ON "
@@ -48,7 +61,6 @@ page_list_kind(struct req *r, const char *kind, long long page)
 	        "tiii", kind, (long long)r->now, (long long)PAGE_SIZE,
 	        (page - 1) * PAGE_SIZE) == -1)
 		return r->status = 500;
-	list_items(r, rows);
 	label = strcmp(kind, "news") == 0            ? "News"
 	    : strcmp(kind, "press-release") == 0     ? "Press releases"
 	                                             : "Statements";
@@ -56,17 +68,14 @@ page_list_kind(struct req *r, const char *kind, long long page)
 	v = page_base(r, page > 1 ? arena_printf(r->a, "%s, page %lld", label,
 	                                  page)
 	                          : label);
-	val_set_str(r->a, v, "heading", label);
-	val_set(r->a, v, "items", rows);
-	val_set(r->a, v, "pager", page_pager(r, base, page, total));
-	page_render(r, "list", v);
-	return r->status;
+	return list_show(r, v, label, rows, base, page, total);
 }
 
 int
 page_list_tag(struct req *r, const char *slug, long long page)
 {
 	struct val *v, *rows = NULL, *tag;
+	const char *heading;
 	long long total;
 
 	tag = db_query_one(r->db, r->a,
@@ -77,7 +86,7 @@ page_list_tag(struct req *r, const char *slug, long long page)
 	    "SELECT count(*) FROM item i JOIN item_tag it ON it.item_id = i.id "
 	    "WHERE it.tag_id = ? AND " LIST_LIVE,
 	    "ii", page_int(tag, "id"), (long long)r->now);
-	if (total < 0 || (page > 1 && (page - 1) * PAGE_SIZE >= total))
+	if (page_beyond(total, page))
 		return r->status = 404;
 	if (db_query(r->db, r->a, &rows,
 	        "SELECT " LIST_COLUMNS " FROM item i JOIN item_tag it ON "
@@ -87,19 +96,12 @@ page_list_tag(struct req *r, const char *slug, long long page)
 	        "iiii", page_int(tag, "id"), (long long)r->now,
 	        (long long)PAGE_SIZE, (page - 1) * PAGE_SIZE) == -1)
 		return r->status = 500;
-	list_items(r, rows);
-	v = page_base(r, arena_printf(r->a, "Tagged “%s”",
-	                     page_str(tag, "name")));
-	val_set_str(r->a, v, "heading",
-	    arena_printf(r->a, "Tagged “%s”", page_str(tag, "name")));
-	val_set(r->a, v, "items", rows);
-	val_set(r->a, v, "pager",
-	    page_pager(r, arena_printf(r->a, "/tags/%s/", slug), page, total));
-	val_set(r->a, v, "up",
-	    val_str(r->a, "/tags/"));
+	heading = arena_printf(r->a, "Tagged “%s”", page_str(tag, "name"));
+	v = page_base(r, heading);
+	val_set_str(r->a, v, "up", "/tags/");
 	val_set_str(r->a, v, "up_label", "All tags");
-	page_render(r, "list", v);
-	return r->status;
+	return list_show(r, v, heading, rows,
+	    arena_printf(r->a, "/tags/%s/", slug), page, total);
 }
 
 int
@@ -170,7 +172,7 @@ page_list_region(struct req *r, const char *slug, long long page)
 	    "SELECT count(*) FROM item i JOIN item_region ir ON "
 	    "ir.item_id = i.id WHERE ir.region_id = ? AND " LIST_LIVE,
 	    "ii", page_int(g, "id"), (long long)r->now);
-	if (total < 0 || (page > 1 && (page - 1) * PAGE_SIZE >= total))
+	if (page_beyond(total, page))
 		return r->status = 404;
 	if (db_query(r->db, r->a, &rows,
 	        "SELECT " LIST_COLUMNS " FROM item i JOIN item_region ir ON "
@@ -184,17 +186,11 @@ page_list_region(struct req *r, const char *slug, long long page)
 	        "region_id = ? ORDER BY country, name COLLATE NOCASE",
 	        "i", page_int(g, "id")) == -1)
 		return r->status = 500;
-	list_items(r, rows);
 	v = page_base(r, page_str(g, "name"));
-	val_set_str(r->a, v, "heading", page_str(g, "name"));
-	val_set(r->a, v, "items", rows);
 	if (page == 1 && members->u.list.n)
 		val_set(r->a, v, "members", members);
-	val_set(r->a, v, "pager",
-	    page_pager(r, arena_printf(r->a, "/regions/%s/", slug), page,
-	        total));
 	val_set_str(r->a, v, "up", "/regions/");
 	val_set_str(r->a, v, "up_label", "All regions");
-	page_render(r, "list", v);
-	return r->status;
+	return list_show(r, v, page_str(g, "name"), rows,
+	    arena_printf(r->a, "/regions/%s/", slug), page, total);
 }

@@ -269,3 +269,16 @@ def test_social_links_are_plain_links(herald):
               if re.search(r"twitter\.com|x\.com|facebook\.com", href)]
     assert social, "no link to the alliance's Twitter/Facebook"
     assert doc.scripts == 0
+
+
+def test_summary_repeating_the_first_sentence_is_shown_once(herald):
+    # This news item's summary is its body's first sentence: the page must
+    # not show it twice (standfirst, then body). The press release has a
+    # standfirst of its own, which stays.
+    news = ("/news/gaatw-to-speak-out-for-womens-human-rights-at-asia-"
+            "pacific-civil-society-forum")
+    main = doc_of(herald, news).main_text
+    assert main.count("We are counting down the days") == 1, main[:400]
+    main = doc_of(herald, PRESS_RELEASE).main_text
+    assert main.count("names the top three human rights setbacks") == 1
+    assert 'class="standfirst"' in herald.get(PRESS_RELEASE).text

@@ -35,6 +35,43 @@ test_buf_cap(void)
 }
 
 static void
+test_utf8(void)
+{
+	static const struct {
+		const char *in;
+		size_t n, want;
+	} lens[] = {
+	    {"a", 1, 1},
+	    {"\xc3\xa9", 2, 2},          /* é */
+	    {"\xe2\x80\x99", 3, 3},      /* ’ */
+	    {"\xf0\x9f\x98\x80", 4, 4}, /* 😀 */
+	    {"\xc0\xaf", 2, 0},          /* overlong '/' */
+	    {"\xe0\x80\xaf", 3, 0},      /* overlong '/' */
+	    {"\xed\xa0\x80", 3, 0},      /* a surrogate */
+	    {"\xf4\x90\x80\x80", 4, 0}, /* past U+10FFFF */
+	    {"\xe2\x80", 2, 0},          /* cut short */
+	    {"\x80", 1, 0},               /* a lone continuation */
+	    {"", 0, 0},
+	};
+	struct buf b;
+	size_t i;
+
+	for (i = 0; i < sizeof(lens) / sizeof(*lens); i++)
+		CHECK(buf_utf8_len((const unsigned char *)lens[i].in, lens[i].n) ==
+		        lens[i].want,
+		    "utf8 length of case %zu", i);
+	buf_init(&b, 0);
+	CHECK(buf_utf8(&b, 0x41) == 0 && buf_utf8(&b, 0xe9) == 0 &&
+	        buf_utf8(&b, 0x2019) == 0 && buf_utf8(&b, 0x1f600) == 0 &&
+	        strcmp(buf_cstr(&b), "A\xc3\xa9\xe2\x80\x99\xf0\x9f\x98\x80") == 0,
+	    "code points encode");
+	CHECK(buf_utf8(&b, 0xd800) == -1 && buf_utf8(&b, 0x110000) == -1 &&
+	        b.len == 10,
+	    "surrogates and values past U+10FFFF write nothing");
+	buf_free(&b);
+}
+
+static void
 test_arena_val(void)
 {
 	struct arena *a = arena_new();
@@ -212,6 +249,7 @@ void
 test_buf(void)
 {
 	test_buf_cap();
+	test_utf8();
 	test_arena_val();
 	test_conf();
 	test_email();
