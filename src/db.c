@@ -146,6 +146,22 @@ db_triggers(struct db *db)
 }
 
 int
+db_version(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) ==
+	        SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	else
+		db_warn(db, "reading the schema version");
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
 db_migrate(struct db *db)
 {
 	int version, target, rc = -1;

@@ -230,6 +230,9 @@ enum db_flags {
 /* Opens (WAL, foreign keys on); NULL with a message on stderr. */
 struct db *db_open(const char *path, int flags);
 void db_close(struct db *);
+/* The schema version (PRAGMA user_version): 0 for a file herald never
+ * set up, -1 on error. */
+int db_version(struct db *);
 /* Brings the schema to the newest version in one transaction. */
 int db_migrate(struct db *);
 /*

@@ -253,8 +253,19 @@ main_serve(int argc, char *argv[])
 	}
 	{
 		/* the schema may need a migration before readers start */
-		struct db *db = db_open(conf.db, 0);
+		/* Look before writing: opening for writing switches the file
+		 * to WAL, which another program's database must not see. */
+		struct db *db = db_open(conf.db, DB_READONLY);
+		int v = db ? db_version(db) : -1;
 
+		db_close(db);
+		if (v == 0)
+			fprintf(stderr, "herald serve: %s: not a herald database "
+			                "(create one with herald init)\n",
+			    conf.db);
+		if (v <= 0)
+			return 1;
+		db = db_open(conf.db, 0);
 		if (db == NULL || db_migrate(db) == -1) {
 			db_close(db);
 			return 1;

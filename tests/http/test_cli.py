@@ -200,3 +200,23 @@ def test_sigterm_with_idle_keep_alive_connection_exits_0(make_herald):
         s2.close()
     finally:
         s.close()
+
+
+def test_serve_refuses_a_database_herald_did_not_make(tmp):
+    # An SQLite file of another program must be left as it is: serve may
+    # migrate herald's own schema, never create it in someone else's file.
+    import sqlite3
+    db = os.path.join(tmp, "other.db")
+    c = sqlite3.connect(db)
+    c.execute("CREATE TABLE notes(x)")
+    c.commit()
+    c.close()
+    with open(db, "rb") as f:
+        before = f.read()
+    r = run("serve", "--db", db, "--listen", "127.0.0.1:%d" % free_port(),
+            timeout=10)
+    assert r.returncode != 0
+    lines = err_lines(r)
+    assert len(lines) == 1 and "not a herald database" in lines[0], lines
+    with open(db, "rb") as f:
+        assert f.read() == before, "serve changed another program's file"
