@@ -384,7 +384,13 @@ struct req {
 	const char *allow;	/* for 405 */
 	const char *cache_control; /* NULL: the default for the status */
 	const struct asset *asset; /* answer with this static file */
+	int uses_query;		/* set by req_arg: never cache this answer */
+	void *conn;		/* http.c's connection, for req_arg */
 };
+
+/* The decoded value of query argument key ("?q=..."), or NULL. Reading one
+ * makes the answer uncacheable: the cache is keyed by path alone. */
+const char *req_arg(struct req *, const char *key);
 
 /* Routes the request and fills the answer; a status >= 400 without a body
  * gets the error page. Returns the status. */

@@ -115,12 +115,12 @@ static void
 http_log(struct MHD_Connection *c, struct http_req *r)
 {
 	const union MHD_ConnectionInfo *ci;
-	char addr[INET6_ADDRSTRLEN] = "-", when[64];
+	char addr[INET6_ADDRSTRLEN] = "-", when[64], line[2400];
 	struct timespec end;
-	struct buf b;
 	struct tm tm;
 	time_t now;
 	const char *p;
+	size_t n;
 	double secs;
 
 	if (http.log_fd < 0 || r == NULL)
@@ -144,21 +144,27 @@ http_log(struct MHD_Connection *c, struct http_req *r)
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	secs = (double)(end.tv_sec - r->start.tv_sec) +
 	    (double)(end.tv_nsec - r->start.tv_nsec) / 1e9;
-	buf_init(&b, 16384);
-	buf_printf(&b, "%s - - [%s] \"%s ", addr, when,
+	/* On the stack: no allocation per request. A path longer than the
+	 * line allows is cut and marked with "...". */
+	n = (size_t)snprintf(line, 200, "%s - - [%s] \"%s ", addr, when,
 	    r->method[0] ? r->method : "-");
-	for (p = r->path ? r->path : "-"; *p && b.len < 8192; p++) {
+	for (p = r->path ? r->path : "-"; *p && n < 2200; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '"' ||
 		    *p == '\\')
-			buf_printf(&b, "\\x%02x", (unsigned char)*p);
+			n += (size_t)snprintf(line + n, 5, "\\x%02x",
+			    (unsigned char)*p);
 		else
-			buf_putc(&b, *p);
+			line[n++] = *p;
 	}
-	buf_printf(&b, "\" %d %zu %.6f\n", r->status, r->bytes, secs);
-	if (!b.err && write(http.log_fd, b.data, b.len) < 0) {
+	if (*p)
+		n += (size_t)snprintf(line + n, 4, "...");
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "\" %d %zu %.6f\n",
+	    r->status, r->bytes, secs);
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if (write(http.log_fd, line, n) < 0) {
 		/* nothing sensible to do: the log is best effort */
 	}
-	buf_free(&b);
 }
 
 static void
@@ -709,6 +715,7 @@ http_answer(struct MHD_Connection *c, struct http_req *r, const char *url,
 	http_client_addr(c, q.addr);
 	buf_init(&q.out, (size_t)8 << 20);
 	q.db = http_db(site);
+	q.conn = c;
 	if (status != 0) {
 		q.status = status;
 		page_error(&q);
@@ -725,7 +732,8 @@ http_answer(struct MHD_Connection *c, struct http_req *r, const char *url,
 		page_error(&q);
 	}
 	body = buf_detach(&q.out, &len);
-	if (q.status == MHD_HTTP_OK && q.cache && strcmp(r->method, "POST")) {
+	if (q.status == MHD_HTTP_OK && q.cache && !q.uses_query &&
+	    strcmp(r->method, "POST")) {
 		cc = q.cache_control ? q.cache_control
 		                     : "public, max-age=60, must-revalidate";
 		e = http_entry_new(url, body, len, q.ctype, cc,
@@ -745,6 +753,15 @@ done:
 	buf_free(&q.out);
 	arena_free(q.a);
 	return ret;
+}
+
+const char *
+req_arg(struct req *q, const char *key)
+{
+	q->uses_query = 1;
+	if (q->conn == NULL)
+		return NULL;
+	return MHD_lookup_connection_value(q->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
 static enum MHD_Result
