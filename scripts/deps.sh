@@ -17,7 +17,7 @@ PKGS="build-essential pkg-config clang
 libmicrohttpd-dev libsqlite3-dev libmd4c-dev libsodium-dev
 libcurl4-openssl-dev libgumbo-dev libstemmer-dev zlib1g-dev
 python3 python3-pytest python3-aiosmtpd python3-feedparser python3-icalendar
-chromium mandoc libxml2-utils curl ca-certificates"
+chromium mandoc libxml2-utils curl ca-certificates newsboat"
 
 # Node.js and npm: keep a node/npm that is already there (e.g. from
 # NodeSource): Debian's nodejs/npm would conflict with it.

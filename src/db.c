@@ -22,8 +22,48 @@ struct db {
 	sqlite3 *h;
 	struct db_stmt cache[DB_STMT_CACHE];
 	size_t ncache;
+	int deferred; /* inside db_begin(): the search index waits (below) */
 	char path[4096];
 };
+
+/*
+ * The search index (migration 2): one FTS5 table "search" for items
+ * (rowid id * 4), members (id * 4 + 1) and publications (id * 4 + 2), kept
+ * by triggers. Every column's text starts with the language marker of
+ * stem.c (char(1) || lang || char(1)) that the "herald" tokenizer reads;
+ * Markdown is indexed as plain text (herald_text()). Whether an item is
+ * public is decided when searching, so status changes need no update.
+ * Inside db_begin() (herald_deferred() is 1) changed items are only noted
+ * in search_dirty and db_commit() indexes each once, with all its tags: a
+ * tag added row by row would index the whole item again each time.
+ */
+#define DB_SEARCH_TAGS                                                     \
+	"(SELECT char(1) || i.lang || char(1) || coalesce((SELECT "          \
+	"group_concat(t.name, ' ') FROM item_tag it JOIN tag t ON t.id = "   \
+	"it.tag_id WHERE it.item_id = i.id), '') FROM item i WHERE i.id = "  \
+	"search.rowid / 4)"
+#define DB_SEARCH_ITEM_ROW                                                 \
+	"INSERT INTO search(rowid, title, summary, body, tags, kind, ref) "  \
+	"VALUES (NEW.id * 4, char(1) || NEW.lang || char(1) || NEW.title, "  \
+	"char(1) || NEW.lang || char(1) || herald_text(NEW.summary), "       \
+	"char(1) || NEW.lang || char(1) || herald_text(NEW.body), "          \
+	"char(1) || NEW.lang || char(1), NEW.kind, NEW.id);"
+#define DB_SEARCH_SITE_MARK                                                \
+	"(char(1) || coalesce((SELECT value FROM setting WHERE key = "      \
+	"'language'), 'en') || char(1))"
+#define DB_SEARCH_MEMBER_ROW                                               \
+	"INSERT INTO search(rowid, title, summary, body, tags, kind, ref) "  \
+	"VALUES (NEW.id * 4 + 1, " DB_SEARCH_SITE_MARK " || NEW.name, "     \
+	DB_SEARCH_SITE_MARK " || NEW.acronym, " DB_SEARCH_SITE_MARK          \
+	" || herald_text(NEW.body), " DB_SEARCH_SITE_MARK " || NEW.country, " \
+	"'member', NEW.id);"
+#define DB_SEARCH_PUB_ROW                                                  \
+	"INSERT INTO search(rowid, title, summary, body, tags, kind, ref) "  \
+	"VALUES (NEW.id * 4 + 2, char(1) || NEW.lang || char(1) || "         \
+	"NEW.title, char(1) || NEW.lang || char(1) || "                      \
+	"herald_text(NEW.summary), char(1) || NEW.lang || char(1) || "       \
+	"herald_text(NEW.body), char(1) || NEW.lang || char(1), "            \
+	"'publication', NEW.id);"
 
 /*
  * Each migration moves the schema from version i to i + 1; they only ever
@@ -89,6 +129,79 @@ static const char *const db_migrations[] = {
 	"  title TEXT NOT NULL, body TEXT NOT NULL DEFAULT '');"
 	"CREATE TABLE email_token(token TEXT PRIMARY KEY,"
 	"  address TEXT NOT NULL) WITHOUT ROWID;",
+
+	/* 2: full-text search (issue 3); see "the search index" below */
+	"CREATE VIRTUAL TABLE search USING fts5(title, summary, body, tags,"
+	"  kind UNINDEXED, ref UNINDEXED, tokenize = 'herald');"
+	"CREATE TABLE search_dirty(item_id INTEGER PRIMARY KEY);"
+	"CREATE TRIGGER search_item_i AFTER INSERT ON item"
+	"  WHEN NOT herald_deferred() BEGIN " DB_SEARCH_ITEM_ROW " END;"
+	"CREATE TRIGGER search_item_u AFTER UPDATE OF kind, title, summary,"
+	"  body, lang ON item WHEN NOT herald_deferred() BEGIN"
+	"  DELETE FROM search WHERE rowid = OLD.id * 4; " DB_SEARCH_ITEM_ROW
+	"  UPDATE search SET tags = " DB_SEARCH_TAGS " WHERE rowid = "
+	"  NEW.id * 4; END;"
+	"CREATE TRIGGER search_item_d AFTER DELETE ON item BEGIN"
+	"  DELETE FROM search WHERE rowid = OLD.id * 4;"
+	"  DELETE FROM search_dirty WHERE item_id = OLD.id; END;"
+	"CREATE TRIGGER search_item_tag_i AFTER INSERT ON item_tag"
+	"  WHEN NOT herald_deferred() BEGIN"
+	"  UPDATE search SET tags = " DB_SEARCH_TAGS " WHERE rowid = "
+	"  NEW.item_id * 4; END;"
+	"CREATE TRIGGER search_item_tag_d AFTER DELETE ON item_tag"
+	"  WHEN NOT herald_deferred() BEGIN"
+	"  UPDATE search SET tags = " DB_SEARCH_TAGS " WHERE rowid = "
+	"  OLD.item_id * 4; END;"
+	"CREATE TRIGGER search_item_di AFTER INSERT ON item"
+	"  WHEN herald_deferred() BEGIN"
+	"  INSERT OR IGNORE INTO search_dirty(item_id) VALUES (NEW.id); END;"
+	"CREATE TRIGGER search_item_du AFTER UPDATE OF kind, title, summary,"
+	"  body, lang ON item WHEN herald_deferred() BEGIN"
+	"  INSERT OR IGNORE INTO search_dirty(item_id) VALUES (NEW.id); END;"
+	"CREATE TRIGGER search_item_tag_di AFTER INSERT ON item_tag"
+	"  WHEN herald_deferred() BEGIN"
+	"  INSERT OR IGNORE INTO search_dirty(item_id) VALUES (NEW.item_id);"
+	"  END;"
+	"CREATE TRIGGER search_item_tag_dd AFTER DELETE ON item_tag"
+	"  WHEN herald_deferred() BEGIN"
+	"  INSERT OR IGNORE INTO search_dirty(item_id) VALUES (OLD.item_id);"
+	"  END;"
+	"CREATE TRIGGER search_tag_u AFTER UPDATE OF name ON tag BEGIN"
+	"  UPDATE search SET tags = " DB_SEARCH_TAGS " WHERE rowid IN"
+	"  (SELECT item_id * 4 FROM item_tag WHERE tag_id = NEW.id); END;"
+	"CREATE TRIGGER search_member_i AFTER INSERT ON member BEGIN "
+	DB_SEARCH_MEMBER_ROW " END;"
+	"CREATE TRIGGER search_member_u AFTER UPDATE OF name, acronym, country,"
+	"  body ON member BEGIN"
+	"  DELETE FROM search WHERE rowid = OLD.id * 4 + 1; "
+	DB_SEARCH_MEMBER_ROW " END;"
+	"CREATE TRIGGER search_member_d AFTER DELETE ON member BEGIN"
+	"  DELETE FROM search WHERE rowid = OLD.id * 4 + 1; END;"
+	"CREATE TRIGGER search_pub_i AFTER INSERT ON publication BEGIN "
+	DB_SEARCH_PUB_ROW " END;"
+	"CREATE TRIGGER search_pub_u AFTER UPDATE OF title, summary, body,"
+	"  lang ON publication BEGIN"
+	"  DELETE FROM search WHERE rowid = OLD.id * 4 + 2; "
+	DB_SEARCH_PUB_ROW " END;"
+	"CREATE TRIGGER search_pub_d AFTER DELETE ON publication BEGIN"
+	"  DELETE FROM search WHERE rowid = OLD.id * 4 + 2; END;"
+	/* what was there before */
+	"INSERT INTO search(rowid, title, summary, body, tags, kind, ref)"
+	"  SELECT id * 4, char(1) || lang || char(1) || title,"
+	"  char(1) || lang || char(1) || herald_text(summary),"
+	"  char(1) || lang || char(1) || herald_text(body),"
+	"  char(1) || lang || char(1), kind, id FROM item;"
+	"UPDATE search SET tags = " DB_SEARCH_TAGS " WHERE rowid % 4 = 0;"
+	"INSERT INTO search(rowid, title, summary, body, tags, kind, ref)"
+	"  SELECT id * 4 + 1, " DB_SEARCH_SITE_MARK " || name, "
+	DB_SEARCH_SITE_MARK " || acronym, " DB_SEARCH_SITE_MARK
+	"  || herald_text(body), " DB_SEARCH_SITE_MARK " || country, 'member',"
+	"  id FROM member;"
+	"INSERT INTO search(rowid, title, summary, body, tags, kind, ref)"
+	"  SELECT id * 4 + 2, char(1) || lang || char(1) || title,"
+	"  char(1) || lang || char(1) || herald_text(summary),"
+	"  char(1) || lang || char(1) || herald_text(body),"
+	"  char(1) || lang || char(1), 'publication', id FROM publication;",
 };
 
 /* Tables whose every change must drop the rendered pages. */
@@ -206,6 +319,178 @@ done:
 	return rc;
 }
 
+/* ---- the FTS5 tokenizer "herald" and herald_text() ------------------- */
+
+#define DB_TOK_LANGS 8 /* stemmers a tokenizer keeps */
+#define DB_TOK_LANG_MAX 16
+
+/* One per FTS5 table per connection, so used by one thread at a time. */
+struct db_tok {
+	struct stem *stem[DB_TOK_LANGS];
+	size_t nstem;
+};
+
+static int
+db_tok_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **out)
+{
+	struct db_tok *t;
+
+	(void)ctx;
+	(void)argv;
+	(void)argc;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return SQLITE_NOMEM;
+	*out = (Fts5Tokenizer *)t;
+	return SQLITE_OK;
+}
+
+static void
+db_tok_delete(Fts5Tokenizer *p)
+{
+	struct db_tok *t = (struct db_tok *)p;
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nstem; i++)
+		stem_free(t->stem[i]);
+	free(t);
+}
+
+/* The tokenizer's stemmer for lang, made on first use (the least recent
+ * one goes when all slots are taken); NULL when out of memory. */
+static struct stem *
+db_tok_stem(struct db_tok *t, const char *lang)
+{
+	struct stem *s;
+	size_t i;
+
+	for (i = 0; i < t->nstem; i++)
+		if (strcmp(stem_lang(t->stem[i]), lang) == 0) {
+			s = t->stem[i];
+			memmove(t->stem + 1, t->stem, i * sizeof(*t->stem));
+			t->stem[0] = s;
+			return s;
+		}
+	if ((s = stem_new(lang)) == NULL)
+		return NULL;
+	if (t->nstem == DB_TOK_LANGS)
+		stem_free(t->stem[--t->nstem]);
+	memmove(t->stem + 1, t->stem, t->nstem * sizeof(*t->stem));
+	t->stem[0] = s;
+	t->nstem++;
+	return s;
+}
+
+/* Words of text, after its language marker, as stems in that language; a
+ * prefix query term ("migra*") is folded but not stemmed. */
+static int
+db_tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text,
+    int ntext, int (*token)(void *, int, const char *, int, int, int))
+{
+	struct db_tok *t = (struct db_tok *)p;
+	char lang[DB_TOK_LANG_MAX] = "en", word[STEM_WORD_MAX];
+	size_t n = ntext > 0 ? (size_t)ntext : 0, pos = 0, i, start, end;
+	size_t wlen, slen;
+	struct stem *s;
+	const char *w;
+	int rc;
+
+	if (n > 0 && text[0] == STEM_MARK) {
+		for (i = 1; i < n && i < DB_TOK_LANG_MAX && text[i] != STEM_MARK;
+		    i++)
+			;
+		if (i < n && text[i] == STEM_MARK) {
+			memcpy(lang, text + 1, i - 1);
+			lang[i - 1] = '\0';
+			pos = i + 1;
+		}
+	}
+	if ((s = db_tok_stem(t, lang)) == NULL)
+		return SQLITE_NOMEM;
+	while ((wlen = stem_next(text, n, &pos, &start, &end, word,
+	            sizeof(word))) > 0) {
+		w = word;
+		slen = wlen;
+		if (!(flags & FTS5_TOKENIZE_PREFIX))
+			w = stem_word(s, word, wlen, &slen);
+		if (slen == 0)
+			continue;
+		if ((rc = token(ctx, 0, w, (int)slen, (int)start, (int)end)) !=
+		    SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+/* herald_text(md): the plain text of Markdown md, for the search index. */
+static void
+db_fn_text(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *md;
+	struct buf b;
+
+	(void)argc;
+	if ((md = (const char *)sqlite3_value_text(argv[0])) == NULL) {
+		sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+		return;
+	}
+	buf_init(&b, (size_t)16 << 20);
+	if (md_to_text(md, (size_t)sqlite3_value_bytes(argv[0]), &b) == -1)
+		sqlite3_result_text(ctx, md, sqlite3_value_bytes(argv[0]),
+		    SQLITE_TRANSIENT);
+	else
+		sqlite3_result_text(ctx, b.len ? b.data : "", (int)b.len,
+		    SQLITE_TRANSIENT);
+	buf_free(&b);
+}
+
+/* herald_deferred(): 1 inside db_begin(), when the search index waits for
+ * db_commit(). */
+static void
+db_fn_deferred(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct db *db = sqlite3_user_data(ctx);
+
+	(void)argc;
+	(void)argv;
+	sqlite3_result_int(ctx, db->deferred);
+}
+
+/* Registers the tokenizer "herald", herald_text() and herald_deferred()
+ * on the connection. */
+static int
+db_search_setup(struct db *db)
+{
+	static fts5_tokenizer tok = {db_tok_create, db_tok_delete,
+	    db_tok_tokenize};
+	fts5_api *api = NULL;
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT fts5(?1)", -1, &st, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW || api == NULL) {
+		db_warn(db, "finding FTS5");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (api->xCreateTokenizer(api, "herald", NULL, &tok, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_create_function(db->h, "herald_text", 1,
+	        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+	        db_fn_text, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db->h, "herald_deferred", 0,
+	        SQLITE_UTF8 | SQLITE_INNOCUOUS, db, db_fn_deferred, NULL,
+	        NULL) != SQLITE_OK) {
+		db_warn(db, "registering the search tokenizer");
+		return -1;
+	}
+	return 0;
+}
+
 struct db *
 db_open(const char *path, int flags)
 {
@@ -232,8 +517,14 @@ db_open(const char *path, int flags)
 	if (!(flags & DB_READONLY) &&
 	    db_exec_script(db, "PRAGMA journal_mode = WAL") == -1)
 		goto fail;
+	/* mmap (up to SQLite's default ceiling, 2 GB) and a larger page
+	 * cache: search reads long position lists, and reading them page by
+	 * page with pread() took most of a search's time */
 	if (db_exec_script(db, "PRAGMA foreign_keys = ON;"
-	                       "PRAGMA synchronous = NORMAL") == -1)
+	                       "PRAGMA synchronous = NORMAL;"
+	                       "PRAGMA mmap_size = 2147418112;"
+	                       "PRAGMA cache_size = -8192") == -1 ||
+	    db_search_setup(db) == -1)
 		goto fail;
 	return db;
 fail:
@@ -464,18 +755,51 @@ db_int(struct db *db, const char *sql, const char *fmt, ...)
 int
 db_begin(struct db *db)
 {
-	return db_exec_script(db, "BEGIN IMMEDIATE");
+	if (db_exec_script(db, "BEGIN IMMEDIATE") == -1)
+		return -1;
+	db->deferred = 1;
+	return 0;
+}
+
+/* Indexes the items noted in search_dirty, each once with all its tags
+ * (see "the search index"). */
+static int
+db_search_flush(struct db *db)
+{
+	if (db_version(db) < 2)
+		return 0;
+	return db_exec_script(db,
+	    "DELETE FROM search WHERE rowid IN (SELECT item_id * 4 FROM "
+	    "search_dirty);"
+	    "INSERT INTO search(rowid, title, summary, body, tags, kind, ref)"
+	    "  SELECT id * 4, char(1) || lang || char(1) || title,"
+	    "  char(1) || lang || char(1) || herald_text(summary),"
+	    "  char(1) || lang || char(1) || herald_text(body),"
+	    "  char(1) || lang || char(1) || coalesce((SELECT"
+	    "  group_concat(t.name, ' ') FROM item_tag it JOIN tag t ON"
+	    "  t.id = it.tag_id WHERE it.item_id = item.id), ''), kind, id"
+	    "  FROM item WHERE id IN (SELECT item_id FROM search_dirty);"
+	    "DELETE FROM search_dirty;");
 }
 
 int
 db_commit(struct db *db)
 {
+	int rc;
+
+	rc = db_search_flush(db);
+	db->deferred = 0;
+	if (rc == -1) {
+		db_rollback(db);
+		return -1;
+	}
 	return db_exec_script(db, "COMMIT");
 }
 
 void
 db_rollback(struct db *db)
 {
+	db->deferred = 0;
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -250,6 +250,8 @@ struct val *db_query_one(struct db *, struct arena *, const char *sql,
 long long db_exec(struct db *, const char *sql, const char *fmt, ...);
 /* The first column of the first row as an integer; -1 when none. */
 long long db_int(struct db *, const char *sql, const char *fmt, ...);
+/* A write transaction (BEGIN IMMEDIATE). Items changed inside it are
+ * indexed for search once, at db_commit. */
 int db_begin(struct db *);
 int db_commit(struct db *);
 void db_rollback(struct db *);
@@ -398,6 +400,98 @@ int page_dispatch(struct req *);
 /* Renders the error page for req->status into req->out. */
 void page_error(struct req *);
 
+/* ---- search.c: full-text search (issue 3) ------------------------------ */
+
+/* GET /search?q=&kind=&region=&tag=&year=&page= */
+int page_search(struct req *);
+
+#define SEARCH_TERMS_MAX 32
+#define SEARCH_QUERY_MAX 512 /* bytes of q after trimming */
+
+/* Appends to out the FTS5 query for the user's text q (n bytes, valid
+ * UTF-8) in language lang: each word a quoted string carrying the
+ * language marker (see stem.c), a '*' right after a word makes it a
+ * prefix, the words ANDed; all other syntax is dropped. Returns the number
+ * of words, or -1 when there are more than SEARCH_TERMS_MAX. */
+int search_query(const char *q, size_t n, const char *lang, struct buf *out);
+
+/* ---- stem.c: words and their Snowball stems (libstemmer) ---------------- */
+
+/*
+ * Text given to the search index starts with a language marker: STEM_MARK,
+ * a language code ("en", "pt-BR"), STEM_MARK; the tokenizer (db.c) stems
+ * the words after it in that language (English when there is no marker).
+ * A stemmer may be used by one thread at a time: one per tokenizer.
+ */
+#define STEM_MARK '\x01'
+#define STEM_WORD_MAX 128 /* bytes of a word kept; the rest is cut */
+
+struct stem;
+
+/* Snowball's name for language code lang ("english" for unknown codes). */
+const char *stem_algorithm(const char *lang);
+/* A stemmer for lang (unknown: English); NULL when out of memory. */
+struct stem *stem_new(const char *lang);
+void stem_free(struct stem *);
+/* The code the stemmer was made with (may be ""). */
+const char *stem_lang(const struct stem *);
+/* The stem of lowercase word w (n bytes) and its length in *outlen; valid
+ * until the next call on this stemmer. */
+const char *stem_word(struct stem *, const char *w, size_t n,
+    size_t *outlen);
+/* Finds the next word of text (n bytes) from *pos: letters and digits
+ * (every multibyte character but punctuation counts as a letter),
+ * apostrophes between letters joined. Writes its lowercase form without
+ * apostrophes to out (at most cap bytes, whole characters), its bytes in
+ * text to *start and *end, moves *pos past it; returns the length written,
+ * or 0 when there is no word left. */
+size_t stem_next(const char *text, size_t n, size_t *pos, size_t *start,
+    size_t *end, char *out, size_t cap);
+
+/* ---- feed.c: Atom and JSON Feed (issue 3) ------------------------------- */
+
+/* /feed.atom, /feed.json, /KIND/feed.atom, /tags/SLUG/feed.atom,
+ * /regions/SLUG/feed.atom; sets r->status (404 for other paths). */
+int feed_answer(struct req *, const char *path);
+/* Appends t (Unix time) as RFC 3339 in the zone off minutes east of UTC:
+ * "2014-12-10T09:00:00+07:00", or "...Z" when off is 0. */
+void feed_rfc3339(struct buf *, long long t, long long off);
+/* XML text and attribute values: & < > " ' escaped; characters XML 1.0
+ * forbids (controls but tab, LF, CR; U+FFFE, U+FFFF) dropped, malformed
+ * UTF-8 replaced by U+FFFD. */
+void feed_xml_text(struct buf *, const char *, size_t);
+
+/* ---- ical.c: iCalendar (issue 3) --------------------------------------- */
+
+/* /events.ics and /events/SLUG.ics */
+int ical_answer(struct req *, const char *path);
+/* Appends s as an RFC 5545 TEXT value: \\ \; \, escaped, a line break
+ * as \n, other control characters dropped. */
+void ical_text(struct buf *, const char *, size_t);
+/* Appends one content line folded at 75 octets (never inside a UTF-8
+ * character), each physical line ended by CRLF. */
+void ical_fold(struct buf *, const char *, size_t);
+
+/* ---- sitemap.c: sitemap and robots.txt (issue 3) ------------------------ */
+
+/* /sitemap.xml (an index past 50,000 URLs: /sitemap-N.xml), /robots.txt */
+int sitemap_answer(struct req *, const char *path);
+#define SITEMAP_MAX 50000 /* URLs in one sitemap file */
+/* Where part (1-based) of a sitemap of total URLs split per per file
+ * starts (*first, 0-based) and how many URLs it has (*count). part 0 is
+ * /sitemap.xml: the whole list when total <= per, else the index (then
+ * *count is the number of parts). Returns 0, or -1 for no such part. */
+int sitemap_split(long long total, long long per, long long part,
+    long long *first, long long *count);
+/* Answers part (0: /sitemap.xml, N: /sitemap-N.xml) of the sitemap split
+ * per URLs a file (SITEMAP_MAX when serving; tests pass less). */
+int sitemap_write(struct req *, long long part, long long per);
+
+/* ---- api.c: read-only JSON API (issue 3) -------------------------------- */
+
+/* /api/v1/items and /api/v1/items/ID */
+int api_answer(struct req *, const char *path);
+
 /* ---- fm.c: front matter ---- */
 
 /*
@@ -438,6 +532,21 @@ int page_beyond(long long total, long long page);
 long long page_number(const char *);
 /* "10 December 2014" for t shifted by off minutes. */
 const char *page_date(struct req *, long long t, long long off);
+/* RFC 3339 "2014-12-10T09:00:00+07:00" for t shifted by off minutes. */
+const char *page_iso(struct req *, long long t, long long off);
+/* "Press release" (or "Press releases" when plural) for kind. */
+const char *page_kind_label(const char *kind, int plural);
+/* The URL folder of kind ("press-releases"), or NULL for pages. */
+const char *page_kind_folder(const char *kind);
+/* Plain text of Markdown md (in the arena), e.g. for descriptions. */
+const char *page_plain(struct req *, const char *md);
+/* Adds a feed {title, href, type} to the view's "feeds" (head links);
+ * json: JSON Feed, else Atom. */
+void page_feed(struct req *, struct val *view, const char *title,
+    const char *href, int json);
+/* Sets the view's "jsonld": a whole <script type="application/ld+json">
+ * element (trusted HTML) holding data as JSON, for the page head. */
+void page_jsonld(struct req *, struct val *view, const struct val *data);
 /* The URL path of an item of kind with slug (in the arena). */
 const char *page_item_path(struct req *, const char *kind, const char *slug);
 /* Tags and regions of an item, as lists of {name, url}. */
@@ -450,6 +559,11 @@ long long page_int(const struct val *obj, const char *key);
 /* "14–16 November 2014" or "8 October 2014, 10:00" */
 const char *page_event_when(struct req *, const char *starts,
     const char *ends, long long all_day);
+/* schema.org / RFC 3339 form of an event time as written (starts or
+ * ends): "2014-11-14" all day, else the local time with the offset that
+ * utc (its UTC time) gives: "2014-10-08T10:00:00+02:00". */
+const char *page_event_iso(struct req *, const char *when, long long utc,
+    long long all_day);
 
 int page_home(struct req *);
 int page_list_kind(struct req *, const char *kind, long long page);

@@ -446,8 +446,8 @@ load_item(struct load *l, const char *kind, const struct val *meta,
 	const char *title = load_str(meta, "title", NULL), *slug, *date;
 	const char *status;
 	struct tm tm;
-	int off = 0, has_time, has_off;
-	time_t t;
+	int off = 0, uoff, has_time, has_off;
+	time_t t, updated;
 	long long id;
 
 	if (title == NULL || *title == '\0')
@@ -481,6 +481,17 @@ load_item(struct load *l, const char *kind, const struct val *meta,
 	                  "slug = ?",
 	        "tt", kind, slug) != 0)
 		return load_fail(l, "the slug \"%s\" is used twice", slug);
+	/* "updated" as written, else the publication time: loading the same
+	 * files again gives the same dates (feeds and sitemaps rely on it) */
+	updated = t;
+	if ((date = load_str(meta, "updated", NULL)) != NULL) {
+		if (load_parse_date(date, &tm, &uoff, &has_time, &has_off) == -1)
+			return load_fail(l, "bad updated \"%s\" (want ISO "
+			                    "8601)", date);
+		updated = timegm(&tm) - (time_t)uoff * 60;
+		if (updated < t)
+			return load_fail(l, "updated before its date");
+	}
 	if (load_markdown(l, "body", body) == -1 ||
 	    load_markdown(l, "summary", load_str(meta, "summary", "")) == -1)
 		return -1;
@@ -490,7 +501,7 @@ load_item(struct load *l, const char *kind, const struct val *meta,
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    "tttttttiiii", kind, slug, title, load_str(meta, "summary", ""),
 	    body, load_str(meta, "lang", l->lang), status, (long long)t,
-	    (long long)off, (long long)l->now, (long long)l->now);
+	    (long long)off, (long long)l->now, (long long)updated);
 	if (id < 0)
 		return load_fail(l, "cannot store the item \"%s\"", slug);
 	if (load_tags(l, id, meta, body) == -1 ||

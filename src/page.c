@@ -8,6 +8,15 @@
 
 #include "extern.h"
 
+/*
+ * 1 when the discovery endpoints (search, feeds, calendars) answer: the
+ * visible search form, "Subscribe" and "Add to calendar" links show only
+ * then. The <link rel="alternate"> feeds in page heads are always there.
+ */
+#ifndef PAGE_DISCOVERY
+#define PAGE_DISCOVERY 1
+#endif
+
 /* The kinds with a listing of their own: URL folder, kind, label. */
 static const struct {
 	const char *folder;
@@ -89,8 +98,7 @@ page_date(struct req *r, long long t, long long off)
 	    tm.tm_year + 1900);
 }
 
-/* "2014-12-10T09:00:00+07:00" */
-static const char *
+const char *
 page_iso(struct req *r, long long t, long long off)
 {
 	time_t tt = (time_t)(t + off * 60);
@@ -138,7 +146,62 @@ page_md(struct req *r, const char *md, int inline_only)
 	return v;
 }
 
-static const char *
+const char *
+page_kind_folder(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(page_kinds) / sizeof(*page_kinds); i++)
+		if (strcmp(kind, page_kinds[i].kind) == 0)
+			return page_kinds[i].folder;
+	return NULL;
+}
+
+const char *
+page_plain(struct req *r, const char *md)
+{
+	struct buf b;
+	const char *s;
+
+	buf_init(&b, (size_t)1 << 20);
+	md_to_text(md, strlen(md), &b);
+	s = arena_strdup(r->a, b.err ? "" : buf_cstr(&b));
+	buf_free(&b);
+	return s;
+}
+
+void
+page_feed(struct req *r, struct val *view, const char *title,
+    const char *href, int json)
+{
+	struct val *list = val_get(view, "feeds"), *f = val_obj(r->a);
+
+	if (list == NULL || list->type != VAL_LIST) {
+		list = val_list(r->a);
+		val_set(r->a, view, "feeds", list);
+	}
+	val_set_str(r->a, f, "title", title);
+	val_set_str(r->a, f, "href", href);
+	val_set_str(r->a, f, "type",
+	    json ? "application/feed+json" : "application/atom+xml");
+	val_push(r->a, list, f);
+}
+
+void
+page_jsonld(struct req *r, struct val *view, const struct val *data)
+{
+	struct buf b;
+
+	buf_init(&b, (size_t)1 << 20);
+	buf_puts(&b, "<script type=\"application/ld+json\">");
+	json_write(&b, data); /* escapes < > &: it cannot end the element */
+	buf_puts(&b, "</script>");
+	if (!b.err)
+		val_set(r->a, view, "jsonld", val_html(r->a, b.data, b.len));
+	buf_free(&b);
+}
+
+const char *
 page_kind_label(const char *kind, int plural)
 {
 	size_t i;
@@ -265,6 +328,18 @@ page_number(const char *s)
 	return n >= 2 ? n : 0;
 }
 
+/* "en" -> "en", "pt-BR" -> "pt_BR": OpenGraph's locale form. */
+static const char *
+page_locale(struct req *r, const char *lang)
+{
+	char *s = arena_strdup(r->a, *lang ? lang : "en"), *p;
+
+	for (p = s; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return s;
+}
+
 struct val *
 page_base(struct req *r, const char *title)
 {
@@ -292,9 +367,16 @@ page_base(struct req *r, const char *title)
 	val_set_int(r->a, site, "year", tm.tm_year + 1900);
 	val_set(r->a, v, "site", site);
 	val_set_str(r->a, v, "lang", page_str(site, "language"));
+	val_set_str(r->a, v, "og_locale",
+	    page_locale(r, page_str(site, "language")));
 	val_set_str(r->a, v, "title",
 	    title ? arena_printf(r->a, "%s — %s", title, name) : name);
+	val_set_str(r->a, v, "og_title", title ? title : name);
+	val_set_str(r->a, v, "og_type", "website");
+	val_set_bool(r->a, v, "discovery", PAGE_DISCOVERY);
 	val_set_str(r->a, v, "description", page_str(site, "description"));
+	page_feed(r, v, name, "/feed.atom", 0);
+	page_feed(r, v, name, "/feed.json", 1);
 	val_set_str(r->a, v, "css", r->site->css_path);
 	if (r->site->icon_path[0])
 		val_set_str(r->a, v, "icon", r->site->icon_path);
@@ -329,6 +411,12 @@ page_base(struct req *r, const char *title)
 			    : strcmp(page_str(n, "network"), "facebook") == 0
 			        ? "Facebook"
 			        : page_str(n, "network"));
+			if (strcmp(page_str(n, "network"), "twitter") == 0 &&
+			    *page_str(n, "handle"))
+				val_set_str(r->a, v, "twitter_site",
+				    arena_printf(r->a, "%s%s",
+				        *page_str(n, "handle") == '@' ? "" : "@",
+				        page_str(n, "handle")));
 		}
 		val_set(r->a, v, "social", rows);
 	}
@@ -363,6 +451,8 @@ page_has_flags(struct req *r, struct val *v, int depth)
 void
 page_render(struct req *r, const char *name, struct val *view)
 {
+	val_set_str(r->a, view, "og_locale",
+	    page_locale(r, page_str(view, "lang")));
 	page_has_flags(r, view, 0);
 	buf_reset(&r->out);
 	if (tmpl_render(r->site->theme, name, view, TMPL_STRICT, &r->out) ==
@@ -499,6 +589,31 @@ page_dispatch(struct req *r)
 	}
 	if (strncmp(r->path, "/static/", 8) == 0) {
 		page_static(r);
+		goto done;
+	}
+	/* discovery: search, feeds, calendars, sitemap, API */
+	k = strlen(r->path);
+	if (strcmp(r->path, "/search") == 0) {
+		page_search(r);
+		goto done;
+	}
+	if (strcmp(r->path, "/feed.json") == 0 ||
+	    (k >= 10 && strcmp(r->path + k - 10, "/feed.atom") == 0)) {
+		feed_answer(r, r->path);
+		goto done;
+	}
+	if (k > 4 && strcmp(r->path + k - 4, ".ics") == 0) {
+		ical_answer(r, r->path);
+		goto done;
+	}
+	if (strcmp(r->path, "/sitemap.xml") == 0 ||
+	    strncmp(r->path, "/sitemap-", 9) == 0 ||
+	    strcmp(r->path, "/robots.txt") == 0) {
+		sitemap_answer(r, r->path);
+		goto done;
+	}
+	if (strncmp(r->path, "/api/", 5) == 0) {
+		api_answer(r, r->path);
 		goto done;
 	}
 	n = page_split(r, r->path, part, 4);

@@ -1,6 +1,7 @@
 /* page_events.c: the events page: those to come, then those past. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "extern.h"
 
@@ -50,6 +51,29 @@ page_event_when(struct req *r, const char *starts, const char *ends,
 	    d2, mon[m2 - 1], y2);
 }
 
+const char *
+page_event_iso(struct req *r, const char *when, long long utc,
+    long long all_day)
+{
+	int y, m, d, hh, mm;
+	struct tm tm;
+	long long local;
+
+	if (events_parse(when, &y, &m, &d, &hh, &mm) == -1)
+		return when;
+	if (all_day || hh < 0)
+		return arena_printf(r->a, "%04d-%02d-%02d", y, m, d);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = hh;
+	tm.tm_min = mm;
+	local = (long long)timegm(&tm);
+	/* the offset of the place at that time, in whole minutes */
+	return page_iso(r, utc, (local - (utc - utc % 60)) / 60);
+}
+
 #define EVENT_COLUMNS                                                      \
 	"i.id, i.kind, i.slug, i.title, i.summary, i.published_at, "       \
 	"i.tz_offset, e.starts, e.ends, e.all_day, e.venue, e.city, "     \
@@ -92,6 +116,15 @@ page_events(struct req *r, long long page)
 	                                  page)
 	                          : "Events");
 	val_set_str(r->a, v, "heading", "Events");
+	val_set_str(r->a, v, "description",
+	    arena_printf(r->a, "Events of %s: those to come and those past.",
+	        page_str(val_get(v, "site"), "name")));
+	page_feed(r, v,
+	    arena_printf(r->a, "%s — Events",
+	        page_str(val_get(v, "site"), "name")),
+	    "/events/feed.atom", 0);
+	val_set_str(r->a, v, "subscribe", "/events/feed.atom");
+	val_set_str(r->a, v, "calendar", "/events.ics");
 	val_set_bool(r->a, v, "first", page == 1);
 	if (up)
 		val_set(r->a, v, "upcoming", up);

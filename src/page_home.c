@@ -6,6 +6,32 @@
 
 #define HOME_LATEST 3
 
+/* The site as a schema.org Organization, its social accounts as sameAs. */
+static void
+home_jsonld(struct req *r, struct val *v)
+{
+	struct val *d = val_obj(r->a), *same = val_list(r->a);
+	const struct val *social = val_get(v, "social");
+	const char *desc = page_str(v, "description");
+	size_t i;
+
+	val_set_str(r->a, d, "@context", "https://schema.org");
+	val_set_str(r->a, d, "@type", "Organization");
+	val_set_str(r->a, d, "name", page_str(val_get(v, "site"), "name"));
+	val_set_str(r->a, d, "url",
+	    arena_printf(r->a, "%s/", r->site->conf.base_url));
+	if (*desc)
+		val_set_str(r->a, d, "description", desc);
+	for (i = 0; social && social->type == VAL_LIST &&
+	     i < social->u.list.n; i++)
+		if (*page_str(social->u.list.items[i], "url"))
+			val_push(r->a, same,
+			    val_str(r->a,
+			        page_str(social->u.list.items[i], "url")));
+	val_set(r->a, d, "sameAs", same);
+	page_jsonld(r, v, d);
+}
+
 int
 page_home(struct req *r)
 {
@@ -22,6 +48,7 @@ page_home(struct req *r)
 
 	v = page_base(r, NULL);
 	val_set_bool(r->a, v, "home", 1);
+	home_jsonld(r, v);
 	for (k = 0; k < sizeof(kinds) / sizeof(*kinds); k++) {
 		if (db_query(r->db, r->a, &rows,
 		        "SELECT id, kind, slug, title, summary, published_at, "

@@ -89,16 +89,89 @@ item_summary_repeated(const char *summary, const char *body)
 	return rc;
 }
 
+/* An Organization {name, url} for the site: author, publisher,
+ * organizer. */
+static struct val *
+item_org(struct req *r, const char *name)
+{
+	struct val *o = val_obj(r->a);
+
+	val_set_str(r->a, o, "@type", "Organization");
+	val_set_str(r->a, o, "name", name);
+	val_set_str(r->a, o, "url",
+	    arena_printf(r->a, "%s/", r->site->conf.base_url));
+	return o;
+}
+
+/* schema.org data of the item: a NewsArticle, an Event, or NULL for a
+ * page. desc is the plain-text summary, url the page's absolute URL. */
+static struct val *
+item_jsonld(struct req *r, struct val *it, const char *site,
+    const char *desc, const char *url)
+{
+	const char *kind = page_str(it, "kind");
+	struct val *d = val_obj(r->a), *place, *addr;
+	long long allday = page_int(it, "all_day");
+
+	val_set_str(r->a, d, "@context", "https://schema.org");
+	if (strcmp(kind, "event") == 0) {
+		val_set_str(r->a, d, "@type", "Event");
+		val_set_str(r->a, d, "name", page_str(it, "title"));
+		val_set_str(r->a, d, "startDate",
+		    page_event_iso(r, page_str(it, "starts"),
+		        page_int(it, "start_utc"), allday));
+		val_set_str(r->a, d, "endDate",
+		    page_event_iso(r, page_str(it, "ends"),
+		        page_int(it, "end_utc"), allday));
+		val_set_str(r->a, d, "eventAttendanceMode",
+		    "https://schema.org/OfflineEventAttendanceMode");
+		place = val_obj(r->a);
+		addr = val_obj(r->a);
+		val_set_str(r->a, place, "@type", "Place");
+		val_set_str(r->a, place, "name",
+		    *page_str(it, "venue") ? page_str(it, "venue")
+		                           : page_str(it, "where"));
+		val_set_str(r->a, addr, "@type", "PostalAddress");
+		if (*page_str(it, "city"))
+			val_set_str(r->a, addr, "addressLocality",
+			    page_str(it, "city"));
+		if (*page_str(it, "country"))
+			val_set_str(r->a, addr, "addressCountry",
+			    page_str(it, "country"));
+		val_set(r->a, place, "address", addr);
+		val_set(r->a, d, "location", place);
+		val_set(r->a, d, "organizer", item_org(r, site));
+	} else if (strcmp(kind, "page") != 0) {
+		val_set_str(r->a, d, "@type", "NewsArticle");
+		val_set_str(r->a, d, "headline", page_str(it, "title"));
+		val_set_str(r->a, d, "datePublished", page_str(it, "date_iso"));
+		val_set_str(r->a, d, "dateModified",
+		    page_iso(r, page_int(it, "updated_at"),
+		        page_int(it, "tz_offset")));
+		val_set(r->a, d, "author", item_org(r, site));
+		val_set(r->a, d, "publisher", item_org(r, site));
+		val_set_str(r->a, d, "mainEntityOfPage", url);
+	} else
+		return NULL;
+	val_set_str(r->a, d, "url", url);
+	if (*desc)
+		val_set_str(r->a, d, "description", desc);
+	val_set_str(r->a, d, "inLanguage", page_str(it, "lang"));
+	return d;
+}
+
 int
 page_item(struct req *r, const char *kind, const char *slug)
 {
-	struct val *v, *it, *block, *contact;
+	struct val *v, *it, *block, *contact, *ld;
+	const char *url, *site, *folder;
 	long long id;
 
 	it = db_query_one(r->db, r->a,
 	    "SELECT i.id, i.kind, i.slug, i.title, i.summary, i.body, i.lang, "
 	    "i.published_at, i.tz_offset, i.updated_at, e.starts, e.ends, "
-	    "e.all_day, e.timezone, e.venue, e.city, e.country, e.end_utc "
+	    "e.all_day, e.timezone, e.venue, e.city, e.country, e.start_utc, "
+	    "e.end_utc "
 	    "FROM item i LEFT JOIN event e ON e.item_id = i.id "
 	    "WHERE i.kind = ? AND i.slug = ? AND i.status = 'published' AND "
 	    "i.published_at <= ?",
@@ -110,15 +183,24 @@ page_item(struct req *r, const char *kind, const char *slug)
 	v = page_base(r, page_str(it, "title"));
 	val_set(r->a, v, "item", it);
 	val_set_str(r->a, v, "lang", page_str(it, "lang"));
-	if (*page_str(it, "summary")) {
-		struct buf d;
-
-		buf_init(&d, 65536);
-		md_to_text(page_str(it, "summary"), strlen(page_str(it,
-		                                        "summary")),
-		    &d);
-		val_set_str(r->a, v, "description", buf_cstr(&d));
-		buf_free(&d);
+	if (*page_str(it, "summary"))
+		val_set_str(r->a, v, "description",
+		    page_plain(r, page_str(it, "summary")));
+	url = page_str(v, "canonical");
+	site = page_str(val_get(v, "site"), "name");
+	if ((ld = item_jsonld(r, it, site, page_str(v, "description"), url)))
+		page_jsonld(r, v, ld);
+	if ((folder = page_kind_folder(kind)) != NULL) {
+		page_feed(r, v,
+		    arena_printf(r->a, "%s — %s", site,
+		        page_kind_label(kind, 1)),
+		    arena_printf(r->a, "/%s/feed.atom", folder), 0);
+		val_set_str(r->a, v, "og_type", "article");
+		val_set_str(r->a, v, "published_time",
+		    page_str(it, "date_iso"));
+		val_set_str(r->a, v, "modified_time",
+		    page_iso(r, page_int(it, "updated_at"),
+		        page_int(it, "tz_offset")));
 	}
 	val_set(r->a, it, "body_html", page_md(r, page_str(it, "body"), 0));
 	if (item_summary_repeated(page_str(it, "summary"), page_str(it, "body")))
@@ -134,6 +216,8 @@ page_item(struct req *r, const char *kind, const char *slug)
 	val_set_bool(r->a, it, "is_page", strcmp(kind, "page") == 0);
 	if (strcmp(kind, "event") == 0) {
 		val_set_bool(r->a, it, "is_event", 1);
+		val_set_str(r->a, it, "ics",
+		    arena_printf(r->a, "/events/%s.ics", slug));
 		val_set_bool(r->a, it, "past",
 		    page_int(it, "end_utc") < (long long)r->now);
 	}

@@ -19,11 +19,19 @@ list_items(struct req *r, struct val *rows)
 		page_item_val(r, rows->u.list.items[i]);
 }
 
-/* Renders one page of a listing: heading, the items and the pager. */
+/* Renders one page of a listing: heading, the items and the pager; its
+ * Atom feed (base + "feed.atom") in the head and as a visible link. */
 static int
 list_show(struct req *r, struct val *v, const char *heading,
     struct val *rows, const char *base, long long page, long long total)
 {
+	const char *feed = arena_printf(r->a, "%sfeed.atom", base);
+
+	page_feed(r, v,
+	    arena_printf(r->a, "%s — %s", page_str(val_get(v, "site"), "name"),
+	        heading),
+	    feed, 0);
+	val_set_str(r->a, v, "subscribe", feed);
 	list_items(r, rows);
 	val_set_str(r->a, v, "heading", heading);
 	val_set(r->a, v, "items", rows);
@@ -68,6 +76,9 @@ page_list_kind(struct req *r, const char *kind, long long page)
 	v = page_base(r, page > 1 ? arena_printf(r->a, "%s, page %lld", label,
 	                                  page)
 	                          : label);
+	val_set_str(r->a, v, "description",
+	    arena_printf(r->a, "%s from %s, newest first.", label,
+	        page_str(val_get(v, "site"), "name")));
 	return list_show(r, v, label, rows, base, page, total);
 }
 
@@ -98,6 +109,9 @@ page_list_tag(struct req *r, const char *slug, long long page)
 		return r->status = 500;
 	heading = arena_printf(r->a, "Tagged “%s”", page_str(tag, "name"));
 	v = page_base(r, heading);
+	val_set_str(r->a, v, "description",
+	    arena_printf(r->a, "What %s has published about %s, newest first.",
+	        page_str(val_get(v, "site"), "name"), page_str(tag, "name")));
 	val_set_str(r->a, v, "up", "/tags/");
 	val_set_str(r->a, v, "up_label", "All tags");
 	return list_show(r, v, heading, rows,
@@ -122,6 +136,9 @@ page_list_tags(struct req *r)
 		    arena_printf(r->a, "/tags/%s",
 		        page_str(rows->u.list.items[i], "slug")));
 	v = page_base(r, "Tags");
+	val_set_str(r->a, v, "description",
+	    arena_printf(r->a, "The topics %s writes about.",
+	        page_str(val_get(v, "site"), "name")));
 	val_set_str(r->a, v, "heading", "Tags");
 	val_set(r->a, v, "terms", rows);
 	page_render(r, "terms", v);
@@ -148,6 +165,10 @@ page_list_regions(struct req *r)
 		    arena_printf(r->a, "/regions/%s",
 		        page_str(rows->u.list.items[i], "slug")));
 	v = page_base(r, "Regions");
+	val_set_str(r->a, v, "description",
+	    arena_printf(r->a, "The work of %s and its members, region by "
+	                       "region.",
+	        page_str(val_get(v, "site"), "name")));
 	val_set_str(r->a, v, "heading", "Regions");
 	val_set_str(r->a, v, "intro",
 	    "See what is happening in your region: news, statements and "
@@ -187,6 +208,9 @@ page_list_region(struct req *r, const char *slug, long long page)
 	        "i", page_int(g, "id")) == -1)
 		return r->status = 500;
 	v = page_base(r, page_str(g, "name"));
+	val_set_str(r->a, v, "description",
+	    arena_printf(r->a, "News, statements and events of %s in %s.",
+	        page_str(val_get(v, "site"), "name"), page_str(g, "name")));
 	if (page == 1 && members->u.list.n)
 		val_set(r->a, v, "members", members);
 	val_set_str(r->a, v, "up", "/regions/");

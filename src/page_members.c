@@ -70,6 +70,10 @@ page_members(struct req *r)
 		val_push(r->a, chart, bar);
 	}
 	v = page_base(r, "Members");
+	val_set_str(r->a, v, "description",
+	    arena_printf(r->a, "The member organisations of %s, by region and "
+	                       "country.",
+	        page_str(val_get(v, "site"), "name")));
 	val_set_str(r->a, v, "heading", "Member organisations");
 	val_set(r->a, v, "regions", regions);
 	val_set(r->a, v, "chart", chart);
@@ -97,6 +101,10 @@ page_member(struct req *r, const char *slug)
 		val_set_str(r->a, m, "region_url",
 		    arena_printf(r->a, "/regions/%s", page_str(m, "region_slug")));
 	v = page_base(r, page_str(m, "name"));
+	val_set_str(r->a, v, "description",
+	    arena_printf(r->a, "%s, %s: a member organisation of %s.",
+	        page_str(m, "name"), page_str(m, "country"),
+	        page_str(val_get(v, "site"), "name")));
 	val_set(r->a, v, "member", m);
 	page_render(r, "member", v);
 	return r->status;

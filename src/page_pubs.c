@@ -24,6 +24,9 @@ page_pubs(struct req *r)
 			    page_md(r, page_str(p, "summary"), 1));
 	}
 	v = page_base(r, "Publications");
+	val_set_str(r->a, v, "description",
+	    arena_printf(r->a, "Research, reports and guides published by %s.",
+	        page_str(val_get(v, "site"), "name")));
 	val_set_str(r->a, v, "heading", "Publications");
 	val_set(r->a, v, "publications", rows);
 	page_render(r, "publications", v);
@@ -53,6 +56,9 @@ page_pub(struct req *r, const char *slug)
 		        (page_int(p, "file_size") + 1023) / 1024));
 	}
 	v = page_base(r, page_str(p, "title"));
+	if (*page_str(p, "summary"))
+		val_set_str(r->a, v, "description",
+		    page_plain(r, page_str(p, "summary")));
 	val_set(r->a, v, "publication", p);
 	val_set_str(r->a, v, "lang", page_str(p, "lang"));
 	page_render(r, "publication", v);

@@ -4,14 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  AXE, launchBrowser, openEmailAnswer, pageTypes, startHerald,
+  AXE, launchBrowser, openEmailAnswer, pageTypes, PAGE_TYPES, startHerald,
 } from './helpers.mjs';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
 // Page types, in the order the tests run; resolved to paths in before().
-const TYPES = ['home', 'news listing', 'press releases listing', 'press release', 'news item',
-  'events listing', 'event', 'tags index', 'tag page', 'regions', 'region page',
-  'publications', 'publication', 'members', 'about', '404 page'];
+const TYPES = PAGE_TYPES;
 
 let server;
 let browser;

@@ -130,6 +130,14 @@ async function firstItem(base, listing, re) {
   return found;
 }
 
+// The page types every browser suite visits, in order (pageTypes gives
+// their paths).
+export const PAGE_TYPES = ['home', 'news listing', 'press releases listing',
+  'press release', 'news item', 'events listing', 'event', 'tags index',
+  'tag page', 'regions', 'region page', 'publications', 'publication',
+  'members', 'member page', 'about', 'search form', 'search results',
+  '404 page'];
+
 // One path per page type; 'email answer' is reached by a click (see
 // openEmailAnswer), so it is not here.
 export async function pageTypes(base) {
@@ -149,6 +157,9 @@ export async function pageTypes(base) {
     publication: await firstItem(base, '/publications/', /^\/publications\/[a-z0-9-]+$/),
     members: '/members/',
     about: '/about',
+    'member page': '/members/la-strada-international',
+    'search form': '/search',
+    'search results': '/search?q=migrants',
     '404 page': '/no-such-page-here',
   };
 }

@@ -3,11 +3,9 @@
 // (served as text/css under nosniff).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, openEmailAnswer, pageTypes, startHerald } from './helpers.mjs';
+import { launchBrowser, openEmailAnswer, pageTypes, PAGE_TYPES, startHerald } from './helpers.mjs';
 
-const TYPES = ['home', 'news listing', 'press releases listing', 'press release', 'news item',
-  'events listing', 'event', 'tags index', 'tag page', 'regions', 'region page',
-  'publications', 'publication', 'members', 'about', '404 page'];
+const TYPES = PAGE_TYPES;
 
 let server;
 let browser;

@@ -119,8 +119,10 @@ class RawResult:
 class Herald:
     """A herald server of its own, in a temp dir, on a free loopback port."""
 
-    def __init__(self, reveal_limit=5, config=False, extra_args=()):
+    def __init__(self, reveal_limit=5, config=False, extra_args=(),
+                 content=None):
         self.bin = herald_path()
+        self.content = content        # a content folder for init, or None
         self.dir = tempfile.mkdtemp(prefix="herald-test-")
         self.db = os.path.join(self.dir, "site.db")
         self.access_log = os.path.join(self.dir, "access.log")
@@ -139,8 +141,10 @@ class Herald:
     def init(self):
         if not os.path.exists(self.bin):
             pytest.fail("no herald binary at %s (set HERALD)" % self.bin)
-        r = subprocess.run([self.bin, "init", "--db", self.db],
-                           capture_output=True, timeout=120)
+        args = [self.bin, "init", "--db", self.db]
+        if self.content is not None:
+            args += ["--content", self.content]
+        r = subprocess.run(args, capture_output=True, timeout=120)
         assert r.returncode == 0, "herald init failed (%d): %s" % (
             r.returncode, r.stderr.decode("utf-8", "replace"))
         assert os.path.exists(self.db), "herald init made no " + self.db

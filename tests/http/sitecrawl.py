@@ -33,8 +33,11 @@ RESOURCE_TAGS = {"img", "source", "script", "iframe", "frame", "embed",
 RESOURCE_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon",
                  "mask-icon", "preload", "prefetch", "modulepreload",
                  "manifest", "preconnect", "dns-prefetch", "prerender"}
-# rel values of <link> that are not to be fetched by a crawler
-NOFOLLOW_RELS = {"preconnect", "dns-prefetch"}
+# rel values of <link> that are not to be fetched by a crawler; feeds
+# (rel="alternate") have tests of their own
+NOFOLLOW_RELS = {"preconnect", "dns-prefetch", "alternate"}
+# <script type> values that are data, never run (JSON-LD)
+DATA_SCRIPT_TYPES = {"application/ld+json"}
 # Inline elements: no word break at their tags; any other tag breaks words.
 INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em",
           "i", "kbd", "mark", "q", "s", "samp", "small", "span", "strong",
@@ -70,7 +73,10 @@ class Doc(HTMLParser):
         self.h1_texts = []
         self.mains = []            # attrs of each <main>
         self.ids = []              # every id attribute, in order
-        self.scripts = 0           # <script> elements
+        self.scripts = 0           # <script> elements that could run
+        self.data_scripts = 0      # <script> data blocks (JSON-LD)
+        self.jsonld = []           # the text of each JSON-LD element
+        self._jsonld = None
         self.style_elements = 0    # <style> elements
         self.on_attrs = []         # (tag, attribute) of on*= attributes
         self.style_attrs = []      # tags with a style= attribute
@@ -154,7 +160,12 @@ class Doc(HTMLParser):
             self.mains.append(a)
             self._main_depth += 1
         elif tag == "script":
-            self.scripts += 1
+            if a.get("type", "").strip().lower() in DATA_SCRIPT_TYPES \
+                    and "src" not in a:
+                self.data_scripts += 1
+                self._jsonld = []
+            else:
+                self.scripts += 1
             self._skip += 1
         elif tag == "style":
             self.style_elements += 1
@@ -218,6 +229,9 @@ class Doc(HTMLParser):
             self._main_depth -= 1
         elif tag in ("script", "style", "template") and self._skip > 0:
             self._skip -= 1
+            if tag == "script" and self._jsonld is not None:
+                self.jsonld.append("".join(self._jsonld))
+                self._jsonld = None
         elif tag in HEADINGS and self._heading is not None:
             level, parts = self._heading
             self._heading = None
@@ -238,6 +252,8 @@ class Doc(HTMLParser):
             self._event(("button", 0, a.get("value", "")))
 
     def handle_data(self, data):
+        if self._jsonld is not None:
+            self._jsonld.append(data)
         if self._skip:
             return
         if self._title is not None:

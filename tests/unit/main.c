@@ -20,6 +20,8 @@ static const struct {
 	{"md", test_md},
 	{"fm", test_fm},
 	{"load", test_load},
+	{"search", test_search},
+	{"feed", test_feed},
 };
 
 char *

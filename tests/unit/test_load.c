@@ -93,6 +93,9 @@ test_load_refusals(void)
 	    {"news/a.md", "---\ntitle: T\ndate: 2014-12-10\nstatus: gone\n"
 	                  "---\n",
 	        "status"},
+	    {"news/a.md", "---\ntitle: T\ndate: 2014-12-10\nupdated: "
+	                  "2014-12-09\n---\n",
+	        "updated before"},
 	    {"recipes/a.md", "---\ntitle: T\ndate: 2014-12-10\n---\n",
 	        "unknown kind"},
 	    {"news/deep/a.md", "---\ntitle: T\ndate: 2014-12-10\n---\n",
@@ -147,9 +150,11 @@ test_load_good(void)
 		goto done;
 	CHECK(load_files(db, f, 4, err, sizeof(err)) == 0, "loads: %s", err);
 	row = db_query_one(db, a,
-	    "SELECT slug, published_at, tz_offset, lang FROM item WHERE "
-	    "kind = 'news'",
+	    "SELECT slug, published_at, tz_offset, lang, updated_at FROM item "
+	    "WHERE kind = 'news'",
 	    "");
+	CHECK(row && page_int(row, "updated_at") == 1418176800,
+	    "without \"updated\", an item was last updated when published");
 	CHECK(row && strcmp(page_str(row, "slug"), "hello-world") == 0,
 	    "the slug comes from the title");
 	CHECK(row && page_int(row, "published_at") == 1418176800 &&
