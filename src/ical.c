@@ -120,26 +120,15 @@ ical_utc(struct req *r, long long t)
 	    tm.tm_sec);
 }
 
-/* Parses "YYYY-MM-DD[THH:MM[:SS]]" as written into tm (UTC fields); 0 or
- * -1. */
+/* Parses "YYYY-MM-DD[THH:MM[:SS]]" as written (the loader's form, no
+ * offset) into tm; 0 or -1. */
 static int
 ical_parse(const char *s, struct tm *tm)
 {
-	int y, m, d, hh = 0, mm = 0, ss = 0;
+	int off, has_time, has_off;
 
-	memset(tm, 0, sizeof(*tm));
-	if (sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 ||
-	    d < 1 || d > 31)
+	if (load_parse_date(s, tm, &off, &has_time, &has_off) == -1 || has_off)
 		return -1;
-	if (strlen(s) >= 16 && (s[10] == 'T' || s[10] == ' ') &&
-	    sscanf(s + 11, "%2d:%2d:%2d", &hh, &mm, &ss) < 2)
-		return -1;
-	tm->tm_year = y - 1900;
-	tm->tm_mon = m - 1;
-	tm->tm_mday = d;
-	tm->tm_hour = hh;
-	tm->tm_min = mm;
-	tm->tm_sec = ss;
 	return 0;
 }
 

@@ -5,16 +5,21 @@
 
 #include "extern.h"
 
-/* "YYYY-MM-DD[THH:MM...]" into its parts; 0 or -1. */
+/* "YYYY-MM-DD[THH:MM...]" (as the loader stored it) into its parts, hours
+ * and minutes -1 for a date alone; 0 or -1. */
 static int
 events_parse(const char *s, int *y, int *m, int *d, int *hh, int *mm)
 {
-	*hh = *mm = -1;
-	if (sscanf(s, "%4d-%2d-%2d", y, m, d) != 3 || *m < 1 || *m > 12)
+	struct tm tm;
+	int off, has_time, has_off;
+
+	if (load_parse_date(s, &tm, &off, &has_time, &has_off) == -1)
 		return -1;
-	if (strlen(s) >= 16 && s[10] == 'T' &&
-	    sscanf(s + 11, "%2d:%2d", hh, mm) != 2)
-		return -1;
+	*y = tm.tm_year + 1900;
+	*m = tm.tm_mon + 1;
+	*d = tm.tm_mday;
+	*hh = has_time ? tm.tm_hour : -1;
+	*mm = has_time ? tm.tm_min : -1;
 	return 0;
 }
 

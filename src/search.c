@@ -287,28 +287,20 @@ static const char *
 search_url(struct req *r, const char *q, const char *kind, const char *region,
     const char *tag, const char *year, long long page)
 {
+	static const char *const names[] = {"kind", "region", "tag", "year"};
+	const char *vals[] = {kind, region, tag, year};
 	struct buf b;
 	const char *s;
+	size_t i;
 
 	buf_init(&b, 8192);
 	buf_puts(&b, "/search?q=");
 	html_pct(&b, q, strlen(q));
-	if (kind) {
-		buf_puts(&b, "&kind=");
-		html_pct(&b, kind, strlen(kind));
-	}
-	if (region) {
-		buf_puts(&b, "&region=");
-		html_pct(&b, region, strlen(region));
-	}
-	if (tag) {
-		buf_puts(&b, "&tag=");
-		html_pct(&b, tag, strlen(tag));
-	}
-	if (year) {
-		buf_puts(&b, "&year=");
-		html_pct(&b, year, strlen(year));
-	}
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (vals[i] != NULL) {
+			buf_printf(&b, "&%s=", names[i]);
+			html_pct(&b, vals[i], strlen(vals[i]));
+		}
 	if (page > 1)
 		buf_printf(&b, "&page=%lld", page);
 	s = arena_strdup(r->a, b.err ? "/search" : buf_cstr(&b));
