@@ -202,6 +202,18 @@ static const char *const db_migrations[] = {
 	"  char(1) || lang || char(1) || herald_text(summary),"
 	"  char(1) || lang || char(1) || herald_text(body),"
 	"  char(1) || lang || char(1), 'publication', id FROM publication;",
+
+	/* 3: editor accounts and the audit log (issue 4); not content
+	 * tables, so their changes leave meta.rev alone */
+	"CREATE TABLE user(id INTEGER PRIMARY KEY,"
+	"  email TEXT NOT NULL UNIQUE COLLATE NOCASE, name TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK (role IN ('admin','editor','author')),"
+	"  pw_hash TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE audit(id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL, action TEXT NOT NULL,"
+	"  subject TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '',"
+	"  client TEXT NOT NULL DEFAULT '');",
 };
 
 /* Tables whose every change must drop the rendered pages. */

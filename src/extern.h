@@ -580,4 +580,64 @@ int page_members(struct req *);
 int page_member(struct req *, const char *slug);
 int page_email(struct req *);
 
+/* ---- user.c: accounts, password hashes, the audit log ------------------- */
+
+enum user_role { USER_ADMIN, USER_EDITOR, USER_AUTHOR, USER_ROLE__MAX };
+
+extern const char *const user_role_names[USER_ROLE__MAX];
+
+#define USER_PW_MIN 12	  /* bytes */
+#define USER_PW_MAX 1024  /* bytes */
+#define USER_NAME_MAX 200 /* bytes */
+#define USER_HASH_LEN 128 /* crypto_pwhash_STRBYTES */
+
+enum user_auth {
+	USER_AUTH_OK,
+	USER_AUTH_FAIL,	/* unknown user, disabled, or a wrong password */
+	USER_AUTH__MAX
+};
+
+/* The role's index in user_role_names, or -1. */
+int user_role_parse(const char *);
+/* 0 for a display name of 1 to USER_NAME_MAX bytes of UTF-8 without
+ * control characters, else -1. */
+int user_name_valid(const char *);
+/* NULL when pw (len bytes) is acceptable for the account email, else
+ * why not (a static string): length, UTF-8, equal to the address. */
+const char *user_password_weak(const char *pw, size_t len,
+    const char *email);
+/* argon2id hash string of pw (NUL-terminated in hash); 0 or -1. */
+int user_hash(const char *pw, size_t len, char hash[USER_HASH_LEN]);
+/* "cli:" and the name of the effective Unix user, for audit rows. */
+void user_actor(char *, size_t);
+/* 1 when a user with that e-mail address exists, 0 when not, -1 on
+ * error. */
+int user_exists(struct db *, const char *email);
+/* Writes one audit row (who, what, to whom, detail, from where); 0/-1. */
+int user_audit(struct db *, const char *actor, const char *action,
+    const char *subject, const char *detail, const char *client);
+/* The account changes of herald user: each checks its input, changes the
+ * user and writes its audit row in one transaction. Return 0, or -1 with
+ * a one-line reason in err (nothing written). */
+int user_add(struct db *, const char *actor, const char *email,
+    const char *name, const char *role, const char *pw, size_t pwlen,
+    char *err, size_t errlen);
+int user_passwd(struct db *, const char *actor, const char *email,
+    const char *pw, size_t pwlen, char *err, size_t errlen);
+/* Refuses to delete the last admin that is not disabled. */
+int user_del(struct db *, const char *actor, const char *email, char *err,
+    size_t errlen);
+/* Prints the users as a table on stdout (never their hashes); 0 or -1. */
+int user_list(struct db *);
+/* Checks password (NUL-terminated) for email; when the stored hash was
+ * made with other parameters than ours, stores a new one. */
+enum user_auth user_check_password(struct db *, const char *email,
+    const char *password);
+/* Reads a password from stdin: on a terminal prompts twice with echo off
+ * (they must match), else reads one line. Returns 0 with the password
+ * NUL-terminated in buf and its length in *lenp, or -1 with the reason in
+ * err (buf wiped). The caller wipes buf with sodium_memzero(). */
+int user_read_password(char *buf, size_t size, size_t *lenp, char *err,
+    size_t errlen);
+
 #endif /* HERALD_EXTERN_H */

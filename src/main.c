@@ -13,6 +13,7 @@
 
 static int main_init(int, char *[]);
 static int main_serve(int, char *[]);
+static int main_user(int, char *[]);
 static int main_help(int, char *[]);
 static int main_version(int, char *[]);
 
@@ -30,6 +31,15 @@ static const struct {
 	    "             [--access-log FILE|-] [--threads N] "
 	    "[--reveal-limit N] [--theme DIR]",
 	    "serve the site over HTTP until SIGTERM"},
+	{"user", main_user,
+	    "user add --db FILE --email ADDR --name NAME "
+	    "--role admin|editor|author\n"
+	    "       herald user passwd --db FILE --email ADDR\n"
+	    "       herald user del --db FILE --email ADDR\n"
+	    "       herald user list --db FILE\n"
+	    "(the password is read from standard input: one line, or typed "
+	    "twice at a terminal)",
+	    "add, change, delete or list the editors' accounts"},
 	{"help", main_help, "help [COMMAND]", "show this help, or a command's"},
 	{"version", main_version, "version", "print the version"},
 };
@@ -276,6 +286,161 @@ main_serve(int argc, char *argv[])
 		return 1;
 	rc = http_serve(&site);
 	site_close(&site);
+	return rc;
+}
+
+/*
+ * herald user add|passwd|del|list: the accounts of the web admin. The
+ * database must be herald's (checked read-only first, as serve does) and
+ * is brought to the newest schema. Passwords come from standard input,
+ * never from argv or the environment, and are wiped after use.
+ */
+static int
+main_user(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},
+	    {"email", required_argument, NULL, 'e'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"role", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	enum { ADD, PASSWD, DEL, LIST, NSUBS };
+	static const char *const subs[NSUBS] = {
+	    [ADD] = "add", [PASSWD] = "passwd", [DEL] = "del", [LIST] = "list"};
+	const char *path = NULL, *email = NULL, *name = NULL, *role = NULL;
+	char pw[USER_PW_MAX + 1], err[512], actor[300], what[32];
+	size_t pwlen = 0;
+	struct db *db = NULL;
+	int c, v, sub, rc = 1;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		main_cmd_usage("user", argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (sub = 0; sub < NSUBS; sub++)
+		if (strcmp(argv[1], subs[sub]) == 0)
+			break;
+	if (sub == NSUBS)
+		return main_bad("user", "unknown subcommand (add, passwd, del "
+		                        "or list)");
+	snprintf(what, sizeof(what), "user %s", subs[sub]);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			path = optarg;
+			break;
+		case 'e':
+			email = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'r':
+			role = optarg;
+			break;
+		case 'h':
+			main_cmd_usage("user", stdout);
+			return 0;
+		default:
+			return main_bad(what, "unknown or incomplete option");
+		}
+	}
+	if (optind != argc - 1)
+		return main_bad(what, "unexpected argument");
+	if (path == NULL || *path == '\0')
+		return main_bad(what, "--db FILE is required");
+	if (sub != LIST && (email == NULL || *email == '\0'))
+		return main_bad(what, "--email ADDR is required");
+	if (sub == ADD && (name == NULL || role == NULL))
+		return main_bad(what, "--name NAME and --role ROLE are "
+		                      "required");
+	if (sub != ADD && (name != NULL || role != NULL))
+		return main_bad(what, "--name and --role only go with add");
+	if (sub == LIST && email != NULL)
+		return main_bad(what, "--email does not go with list");
+	if (sub == ADD && user_role_parse(role) == -1) {
+		fprintf(stderr, "herald %s: unknown role \"%s\" (admin, editor "
+		                "or author)\n",
+		    what, role);
+		return 1;
+	}
+	if (access(path, R_OK) == -1) {
+		fprintf(stderr, "herald %s: %s: %s\n", what, path,
+		    strerror(errno));
+		return 1;
+	}
+	/* as in serve: look before writing, which would switch another
+	 * program's database to WAL */
+	db = db_open(path, DB_READONLY);
+	v = db ? db_version(db) : -1;
+	db_close(db);
+	db = NULL;
+	if (v == 0)
+		fprintf(stderr, "herald %s: %s: not a herald database (create "
+		                "one with herald init)\n",
+		    what, path);
+	if (v <= 0)
+		return 1;
+	if ((db = db_open(path, 0)) == NULL || db_migrate(db) == -1)
+		goto done;
+	user_actor(actor, sizeof(actor));
+	err[0] = '\0';
+	switch (sub) {
+	case ADD:
+	case PASSWD:
+		/* what can be refused is refused before the prompt */
+		if (sub == ADD && email_valid(email) == -1)
+			snprintf(err, sizeof(err), "invalid e-mail address");
+		else if (sub == ADD && user_name_valid(name) == -1)
+			snprintf(err, sizeof(err), "invalid name (1 to %d bytes "
+			    "of text, no control characters)", USER_NAME_MAX);
+		else if ((v = user_exists(db, email)) == -1)
+			snprintf(err, sizeof(err), "cannot read the users");
+		else if (sub == ADD && v == 1)
+			snprintf(err, sizeof(err), "a user with that e-mail "
+			    "address exists");
+		else if (sub == PASSWD && v == 0)
+			snprintf(err, sizeof(err), "no user with that e-mail "
+			    "address");
+		if (err[0] != '\0')
+			break;
+		if (user_read_password(pw, sizeof(pw), &pwlen, err,
+		        sizeof(err)) == -1)
+			break;
+		if (sub == ADD && user_add(db, actor, email, name, role, pw,
+		                    pwlen, err, sizeof(err)) == 0) {
+			fprintf(stderr, "herald: added %s (%s)\n", email, role);
+			rc = 0;
+		} else if (sub == PASSWD && user_passwd(db, actor, email, pw, pwlen,
+		                           err, sizeof(err)) == 0) {
+			fprintf(stderr, "herald: changed the password of %s\n",
+			    email);
+			rc = 0;
+		}
+		break;
+	case DEL:
+		if (user_del(db, actor, email, err, sizeof(err)) == 0) {
+			fprintf(stderr, "herald: deleted %s\n", email);
+			rc = 0;
+		}
+		break;
+	default:
+		if (user_list(db) == 0)
+			rc = 0;
+		else
+			snprintf(err, sizeof(err), "cannot list the users");
+		break;
+	}
+	if (rc != 0 && err[0] != '\0')
+		fprintf(stderr, "herald %s: %s\n", what, err);
+done:
+	sodium_memzero(pw, sizeof(pw));
+	db_close(db);
 	return rc;
 }
 

@@ -22,6 +22,7 @@ static const struct {
 	{"load", test_load},
 	{"search", test_search},
 	{"feed", test_feed},
+	{"user", test_user},
 };
 
 char *

@@ -33,6 +33,7 @@ void test_fm(void) UNIT_SUITE;
 void test_load(void) UNIT_SUITE;
 void test_search(void) UNIT_SUITE;
 void test_feed(void) UNIT_SUITE;
+void test_user(void) UNIT_SUITE;
 
 /* Reads a whole file into malloc'd memory (NUL-terminated); NULL on error. */
 char *unit_slurp(const char *path, size_t *lenp);
