@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "extern.h"
 #include "unit.h"
 
 int unit_passed, unit_failed;
@@ -47,6 +49,39 @@ unit_slurp(const char *path, size_t *lenp)
 	}
 	fclose(f);
 	return p;
+}
+
+struct db *
+unit_db_new(char path[UNIT_DB_PATH])
+{
+	struct db *db;
+	int fd;
+
+	snprintf(path, UNIT_DB_PATH, "/tmp/herald-unit-XXXXXX");
+	if ((fd = mkstemp(path)) == -1)
+		return NULL;
+	close(fd);
+	unlink(path);
+	if ((db = db_open(path, DB_CREATE)) == NULL)
+		return NULL;
+	if (db_migrate(db) == -1) {
+		unit_db_drop(db, path);
+		return NULL;
+	}
+	return db;
+}
+
+void
+unit_db_drop(struct db *db, const char *path)
+{
+	char side[UNIT_DB_PATH + 8];
+
+	db_close(db);
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
 }
 
 int

@@ -313,26 +313,17 @@ sitemap_render(struct db *db, long long part, long long per, char **out)
 static void
 test_sitemap_index(void)
 {
-	char path[64], err[512], side[128];
+	char path[UNIT_DB_PATH], err[512];
 	char *whole = NULL, *index = NULL, *part = NULL, *p, *e;
 	struct db *db;
 	size_t n, parts, k, seen = 0;
 	struct buf cat, all;
-	int fd;
 
 	buf_init(&cat, (size_t)1 << 20);
 	buf_init(&all, (size_t)1 << 20);
-	snprintf(path, sizeof(path), "/tmp/herald-feed-XXXXXX");
-	if ((fd = mkstemp(path)) == -1) {
-		CHECK(0, "mkstemp");
-		return;
-	}
-	close(fd);
-	unlink(path);
 	err[0] = '\0';
-	db = db_open(path, DB_CREATE);
-	CHECK(db != NULL && db_migrate(db) == 0 &&
-		load_embedded(db, err, sizeof(err)) == 0,
+	db = unit_db_new(path);
+	CHECK(db != NULL && load_embedded(db, err, sizeof(err)) == 0,
 	    "the demo database: %s", err);
 	if (db == NULL) {
 		buf_free(&cat);
@@ -406,12 +397,7 @@ done:
 	free(part);
 	buf_free(&cat);
 	buf_free(&all);
-	db_close(db);
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
+	unit_db_drop(db, path);
 }
 
 void

@@ -13,39 +13,6 @@ static const char site_md[] =
     "media_contact: jane\nregions:\n  - slug: europe\n    name: Europe\n"
     "---\n";
 
-static struct db *
-load_test_db(char *path, size_t n)
-{
-	struct db *db;
-	int fd;
-
-	snprintf(path, n, "/tmp/herald-load-XXXXXX");
-	if ((fd = mkstemp(path)) == -1)
-		return NULL;
-	close(fd);
-	unlink(path);
-	if ((db = db_open(path, DB_CREATE)) == NULL)
-		return NULL;
-	if (db_migrate(db) == -1) {
-		db_close(db);
-		return NULL;
-	}
-	return db;
-}
-
-static void
-load_test_drop(struct db *db, const char *path)
-{
-	char side[4200];
-
-	db_close(db);
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
-}
-
 /* Loads site.md plus one file; returns load_files's result and err. */
 static int
 load_one_file(const char *name, const char *text, char *err, size_t errlen,
@@ -55,8 +22,8 @@ load_one_file(const char *name, const char *text, char *err, size_t errlen,
 	    {"site.md", site_md, sizeof(site_md) - 1},
 	    {name, text, strlen(text)},
 	};
-	char path[64];
-	struct db *db = load_test_db(path, sizeof(path));
+	char path[UNIT_DB_PATH];
+	struct db *db = unit_db_new(path);
 	int rc;
 
 	if (db == NULL)
@@ -65,7 +32,7 @@ load_one_file(const char *name, const char *text, char *err, size_t errlen,
 	rc = load_files(db, f, 2, err, errlen);
 	*items = db_int(db, "SELECT count(*) FROM item", "") +
 	    db_int(db, "SELECT count(*) FROM setting", "");
-	load_test_drop(db, path);
+	unit_db_drop(db, path);
 	return rc;
 }
 
@@ -142,8 +109,8 @@ test_load_good(void)
 	};
 	struct arena *a = arena_new();
 	struct val *row;
-	char path[64], err[512];
-	struct db *db = load_test_db(path, sizeof(path));
+	char path[UNIT_DB_PATH], err[512];
+	struct db *db = unit_db_new(path);
 
 	CHECK(db != NULL, "a fresh database");
 	if (db == NULL)
@@ -185,7 +152,7 @@ test_load_good(void)
 	                 "'rev'",
 	          "") > 0,
 	    "content changes bump the revision");
-	load_test_drop(db, path);
+	unit_db_drop(db, path);
 done:
 	arena_free(a);
 }
@@ -193,8 +160,8 @@ done:
 static void
 test_load_embedded(void)
 {
-	char path[64], err[512];
-	struct db *db = load_test_db(path, sizeof(path));
+	char path[UNIT_DB_PATH], err[512];
+	struct db *db = unit_db_new(path);
 
 	if (db == NULL)
 		return;
@@ -206,7 +173,7 @@ test_load_embedded(void)
 	    "the demo has the press releases");
 	CHECK(db_int(db, "SELECT count(*) FROM member", "") == 6,
 	    "the demo has the six member organisations");
-	load_test_drop(db, path);
+	unit_db_drop(db, path);
 }
 
 void

@@ -188,23 +188,12 @@ tsearch_index(void)
 	struct val *rows = NULL;
 	struct buf q;
 	struct db *db;
-	char err[512], path[] = "/tmp/herald-unit-search-XXXXXX";
-	char dbpath[64], side[80];
-	int fd;
+	char err[512], dbpath[UNIT_DB_PATH];
 
-	if ((fd = mkstemp(path)) == -1) {
-		CHECK(0, "mkstemp");
-		arena_free(a);
-		return;
-	}
-	close(fd);
-	unlink(path);
-	snprintf(dbpath, sizeof(dbpath), "%s.db", path);
-	db = db_open(dbpath, DB_CREATE);
-	CHECK(db != NULL, "db_open");
+	db = unit_db_new(dbpath);
+	CHECK(db != NULL, "a fresh migrated database");
 	if (db == NULL)
 		goto done;
-	CHECK(db_migrate(db) == 0, "db_migrate");
 	CHECK(load_embedded(db, err, sizeof(err)) == 0, "load: %s", err);
 	buf_init(&q, 0);
 	search_query("criminalisation", 15, "en", &q);
@@ -321,13 +310,8 @@ tsearch_index(void)
 		  "t", buf_cstr(&q)) == 1,
 	    "a retitled publication is found by its new title");
 	buf_free(&q);
-	db_close(db);
+	unit_db_drop(db, dbpath);
 done:
-	unlink(dbpath);
-	snprintf(side, sizeof(side), "%s-wal", dbpath);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", dbpath);
-	unlink(side);
 	arena_free(a);
 }
 

@@ -89,39 +89,6 @@ test_user_tables(void)
 	    "a password with a NUL byte is taken");
 }
 
-static struct db *
-test_user_db(char *path, size_t n)
-{
-	struct db *db;
-	int fd;
-
-	snprintf(path, n, "/tmp/herald-user-XXXXXX");
-	if ((fd = mkstemp(path)) == -1)
-		return NULL;
-	close(fd);
-	unlink(path);
-	if ((db = db_open(path, DB_CREATE)) == NULL)
-		return NULL;
-	if (db_migrate(db) == -1) {
-		db_close(db);
-		return NULL;
-	}
-	return db;
-}
-
-static void
-test_user_drop(struct db *db, const char *path)
-{
-	char side[4200];
-
-	db_close(db);
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
-}
-
 /* The stored hash of email in the arena, or "". */
 static const char *
 test_user_hash(struct db *db, struct arena *a, const char *email)
@@ -137,12 +104,12 @@ test_user_db_ops(void)
 {
 	static const char pw[] = "correct horse battery";
 	struct arena *a = arena_new();
-	char path[64], err[256], weak[USER_HASH_LEN];
+	char path[UNIT_DB_PATH], err[256], weak[USER_HASH_LEN];
 	const char *h1, *h2;
 	struct db *db;
 	long long rev;
 
-	if ((db = test_user_db(path, sizeof(path))) == NULL) {
+	if ((db = unit_db_new(path)) == NULL) {
 		CHECK(0, "cannot make a test database");
 		arena_free(a);
 		return;
@@ -264,7 +231,7 @@ test_user_db_ops(void)
 		  "'rev'",
 		  "") == rev,
 	    "account changes bumped meta.rev (they are not content)");
-	test_user_drop(db, path);
+	unit_db_drop(db, path);
 	arena_free(a);
 }
 

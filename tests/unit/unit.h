@@ -35,6 +35,13 @@ void test_search(void) UNIT_SUITE;
 void test_feed(void) UNIT_SUITE;
 void test_user(void) UNIT_SUITE;
 
+/* A fresh migrated database in /tmp (its name in path), or NULL; drop it
+ * (closed, and removed with its WAL files) with unit_db_drop. */
+#define UNIT_DB_PATH 64
+struct db;
+struct db *unit_db_new(char path[UNIT_DB_PATH]);
+void unit_db_drop(struct db *, const char *path);
+
 /* Reads a whole file into malloc'd memory (NUL-terminated); NULL on error. */
 char *unit_slurp(const char *path, size_t *lenp);
 
