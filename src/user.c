@@ -133,6 +133,24 @@ user_exists(struct db *db, const char *email)
 	return n < 0 ? -1 : n > 0;
 }
 
+/* 0 when a user with email exists (want 1) or does not (want 0); else -1
+ * with the reason in err. Checked before the slow hash, and again inside
+ * the transaction that writes. */
+static int
+user_expect(struct db *db, const char *email, int want, char *err,
+    size_t errlen)
+{
+	int r = user_exists(db, email);
+
+	if (r == want)
+		return 0;
+	snprintf(err, errlen, "%s",
+	    r == -1   ? "cannot read the users"
+	    : want == 1 ? "no user with that e-mail address"
+	                : "a user with that e-mail address exists");
+	return -1;
+}
+
 int
 user_add(struct db *db, const char *actor, const char *email, const char *name,
     const char *role, const char *pw, size_t pwlen, char *err, size_t errlen)
@@ -140,7 +158,7 @@ user_add(struct db *db, const char *actor, const char *email, const char *name,
 	char hash[USER_HASH_LEN], detail[64];
 	const char *why;
 	long long now = (long long)time(NULL);
-	int rc = -1, r;
+	int rc = -1;
 
 	if (email_valid(email) == -1) {
 		snprintf(err, errlen, "invalid e-mail address");
@@ -164,13 +182,8 @@ user_add(struct db *db, const char *actor, const char *email, const char *name,
 		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
-	if ((r = user_exists(db, email)) != 0) {
-		snprintf(err, errlen,
-		    r == 1 ? "a user with that e-mail address "
-			     "exists"
-			   : "cannot read the users");
+	if (user_expect(db, email, 0, err, errlen) == -1)
 		return -1;
-	}
 	if (user_hash(pw, pwlen, hash) == -1) {
 		snprintf(
 		    err, errlen, "cannot hash the password (out of memory?)");
@@ -181,11 +194,7 @@ user_add(struct db *db, const char *actor, const char *email, const char *name,
 		snprintf(err, errlen, "cannot write the database");
 		goto done;
 	}
-	if ((r = user_exists(db, email)) != 0) {
-		snprintf(err, errlen,
-		    r == 1 ? "a user with that e-mail address "
-			     "exists"
-			   : "cannot read the users");
+	if (user_expect(db, email, 0, err, errlen) == -1) {
 		db_rollback(db);
 		goto done;
 	}
@@ -211,14 +220,10 @@ user_passwd(struct db *db, const char *actor, const char *email, const char *pw,
 {
 	char hash[USER_HASH_LEN];
 	const char *why;
-	int rc = -1, r;
+	int rc = -1;
 
-	if ((r = user_exists(db, email)) != 1) {
-		snprintf(err, errlen,
-		    r == 0 ? "no user with that e-mail address"
-			   : "cannot read the users");
+	if (user_expect(db, email, 1, err, errlen) == -1)
 		return -1;
-	}
 	if ((why = user_password_weak(pw, pwlen, email)) != NULL) {
 		snprintf(err, errlen, "%s", why);
 		return -1;
@@ -232,10 +237,7 @@ user_passwd(struct db *db, const char *actor, const char *email, const char *pw,
 		snprintf(err, errlen, "cannot write the database");
 		goto done;
 	}
-	if ((r = user_exists(db, email)) != 1) {
-		snprintf(err, errlen,
-		    r == 0 ? "no user with that e-mail address"
-			   : "cannot read the users");
+	if (user_expect(db, email, 1, err, errlen) == -1) {
 		db_rollback(db);
 		goto done;
 	}
