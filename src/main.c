@@ -107,6 +107,41 @@ main_version(int argc, char *argv[])
 }
 
 /*
+ * Opens an existing herald database for writing and brings its schema up
+ * to date; NULL with one line on stderr ("herald WHAT: ...") when the file
+ * is missing, is not a herald database or cannot be migrated. It looks
+ * read-only first: opening for writing switches a file to WAL, which
+ * another program's database must not see.
+ */
+static struct db *
+main_open_db(const char *what, const char *path)
+{
+	struct db *db;
+	int v;
+
+	if (access(path, R_OK) == -1) {
+		fprintf(stderr, "herald %s: %s: %s (create it with herald "
+		                "init)\n",
+		    what, path, strerror(errno));
+		return NULL;
+	}
+	db = db_open(path, DB_READONLY);
+	v = db ? db_version(db) : -1;
+	db_close(db);
+	if (v == 0)
+		fprintf(stderr, "herald %s: %s: not a herald database (create "
+		                "one with herald init)\n",
+		    what, path);
+	if (v <= 0)
+		return NULL;
+	if ((db = db_open(path, 0)) != NULL && db_migrate(db) == -1) {
+		db_close(db);
+		db = NULL;
+	}
+	return db;
+}
+
+/*
  * Builds the database beside FILE under a temporary name and renames it
  * into place only when complete, so a failed init never leaves half a
  * database and --force replaces the old one atomically.
@@ -217,6 +252,7 @@ main_serve(int argc, char *argv[])
 	};
 	struct conf conf;
 	struct site site;
+	struct db *db;
 	char err[1024], why[256];
 	const char *config = NULL;
 	int c, rc;
@@ -255,33 +291,10 @@ main_serve(int argc, char *argv[])
 	if (conf.base_url[0] == '\0')
 		snprintf(conf.base_url, sizeof(conf.base_url), "http://%s",
 		    conf.listen);
-	if (access(conf.db, R_OK) == -1) {
-		fprintf(stderr, "herald serve: %s: %s (create it with herald "
-		                "init)\n",
-		    conf.db, strerror(errno));
+	/* the schema may need a migration before readers start */
+	if ((db = main_open_db("serve", conf.db)) == NULL)
 		return 1;
-	}
-	{
-		/* the schema may need a migration before readers start */
-		/* Look before writing: opening for writing switches the file
-		 * to WAL, which another program's database must not see. */
-		struct db *db = db_open(conf.db, DB_READONLY);
-		int v = db ? db_version(db) : -1;
-
-		db_close(db);
-		if (v == 0)
-			fprintf(stderr, "herald serve: %s: not a herald database "
-			                "(create one with herald init)\n",
-			    conf.db);
-		if (v <= 0)
-			return 1;
-		db = db_open(conf.db, 0);
-		if (db == NULL || db_migrate(db) == -1) {
-			db_close(db);
-			return 1;
-		}
-		db_close(db);
-	}
+	db_close(db);
 	if (site_open(&site, &conf) == -1)
 		return 1;
 	rc = http_serve(&site);
@@ -369,25 +382,8 @@ main_user(int argc, char *argv[])
 		    what, role);
 		return 1;
 	}
-	if (access(path, R_OK) == -1) {
-		fprintf(stderr, "herald %s: %s: %s\n", what, path,
-		    strerror(errno));
+	if ((db = main_open_db(what, path)) == NULL)
 		return 1;
-	}
-	/* as in serve: look before writing, which would switch another
-	 * program's database to WAL */
-	db = db_open(path, DB_READONLY);
-	v = db ? db_version(db) : -1;
-	db_close(db);
-	db = NULL;
-	if (v == 0)
-		fprintf(stderr, "herald %s: %s: not a herald database (create "
-		                "one with herald init)\n",
-		    what, path);
-	if (v <= 0)
-		return 1;
-	if ((db = db_open(path, 0)) == NULL || db_migrate(db) == -1)
-		goto done;
 	user_actor(actor, sizeof(actor));
 	err[0] = '\0';
 	switch (sub) {
@@ -438,7 +434,6 @@ main_user(int argc, char *argv[])
 	}
 	if (rc != 0 && err[0] != '\0')
 		fprintf(stderr, "herald %s: %s\n", what, err);
-done:
 	sodium_memzero(pw, sizeof(pw));
 	db_close(db);
 	return rc;
