@@ -125,6 +125,27 @@ search_email_at(const char *s, const struct search_emails *e, size_t *len)
 	return best;
 }
 
+/* The index of the closing byte of a language marker ("\x01en\x01")
+ * starting at snip[i], or i when none starts there. */
+static size_t
+search_marker_end(const char *snip, size_t n, size_t i)
+{
+	size_t j;
+
+	if (snip[i] != STEM_MARK)
+		return i;
+	for (j = i + 1; j < n && snip[j] != STEM_MARK && j - i < 16; j++)
+		;
+	return j < n && snip[j] == STEM_MARK ? j : i;
+}
+
+/* 1 for a control byte a snippet drops (all but newline and tab). */
+static int
+search_ctl(char c)
+{
+	return (unsigned char)c < 0x20 && c != '\n' && c != '\t';
+}
+
 /*
  * The trusted HTML of an FTS5 snippet: language markers and other control
  * bytes dropped, e-mail addresses replaced, the rest escaped, and the
@@ -146,17 +167,11 @@ search_snippet(struct req *r, const char *snip)
 	buf_init(&clean, n + 16);
 	map = arena_alloc(r->a, (n + 1) * sizeof(*map));
 	for (i = 0; i < n; i++) {
-		if (snip[i] == STEM_MARK) { /* a language marker */
-			for (j = i + 1;
-			     j < n && snip[j] != STEM_MARK && j - i < 16; j++)
-				;
-			if (j < n && snip[j] == STEM_MARK) {
-				i = j;
-				continue;
-			}
+		if ((j = search_marker_end(snip, n, i)) != i) {
+			i = j;
+			continue;
 		}
-		if ((unsigned char)snip[i] < 0x20 && snip[i] != '\n' &&
-		    snip[i] != '\t')
+		if (search_ctl(snip[i]))
 			continue;
 		map[clean.len] = i;
 		buf_putc(&clean, snip[i]);
@@ -204,18 +219,11 @@ search_snippet(struct req *r, const char *snip)
 			buf_puts(&out, "[e-mail address removed]");
 		else if (hide[i] == 0) {
 			/* the language marker and control bytes once more */
-			if (snip[i] == STEM_MARK) {
-				for (j = i + 1; j < n && snip[j] != STEM_MARK &&
-				     j - i < 16;
-				     j++)
-					;
-				if (j < n && snip[j] == STEM_MARK) {
-					i = j;
-					continue;
-				}
+			if ((j = search_marker_end(snip, n, i)) != i) {
+				i = j;
+				continue;
 			}
-			if ((unsigned char)snip[i] < 0x20 && snip[i] != '\n' &&
-			    snip[i] != '\t')
+			if (search_ctl(snip[i]))
 				continue;
 			html_text(&out, snip + i, 1);
 		}
