@@ -4,12 +4,12 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
-PKGS     = libmicrohttpd sqlite3 md4c libsodium zlib
+PKGS     = libmicrohttpd sqlite3 md4c libsodium zlib liboath vips
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wpointer-arith -Wformat=2 -Werror
 CSTD     = -std=c17 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE
 PKGCFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKGLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread -lm
+PKGLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lmagic -lpthread -lm
 CFLAGS  ?= -O2 -g
 ALLCFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(PKGCFLAGS) -Isrc -Ibuild/gen
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \

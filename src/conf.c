@@ -19,6 +19,12 @@ conf_defaults(struct conf *c)
 	c->reveal_limit = 20;
 	c->reveal_window = 600;
 	c->cache_max = (size_t)256 << 20;
+	c->session_idle = 2 * 3600;
+	c->session_max = 12 * 3600;
+	c->login_limit = 20;
+	c->login_account_limit = 8;
+	c->login_window = 900;
+	c->hash_limit = 2;
 }
 
 static int
@@ -92,6 +98,29 @@ conf_set(struct conf *c, const char *key, const char *v, char *err,
 		return conf_uint(&c->reveal_limit, v, 1, 1000000, err, errlen);
 	if (strcmp(key, "reveal_window") == 0)
 		return conf_uint(&c->reveal_window, v, 1, 86400, err, errlen);
+	if (strcmp(key, "dev_http") == 0) {
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
+			snprintf(err, errlen, "want yes or no");
+			return -1;
+		}
+		c->dev_http = strcmp(v, "yes") == 0;
+		return 0;
+	}
+	if (strcmp(key, "session_idle") == 0)
+		return conf_uint(&c->session_idle, v, 60, 30 * 86400, err,
+		    errlen);
+	if (strcmp(key, "session_max") == 0)
+		return conf_uint(&c->session_max, v, 60, 90 * 86400, err,
+		    errlen);
+	if (strcmp(key, "login_limit") == 0)
+		return conf_uint(&c->login_limit, v, 1, 1000000, err, errlen);
+	if (strcmp(key, "login_account_limit") == 0)
+		return conf_uint(&c->login_account_limit, v, 1, 1000000, err,
+		    errlen);
+	if (strcmp(key, "login_window") == 0)
+		return conf_uint(&c->login_window, v, 1, 86400, err, errlen);
+	if (strcmp(key, "hash_limit") == 0)
+		return conf_uint(&c->hash_limit, v, 1, 256, err, errlen);
 	if (strcmp(key, "cache_mb") == 0) {
 		if (conf_uint(&mb, v, 1, 65536, err, errlen) == -1)
 			return -1;

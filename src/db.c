@@ -214,12 +214,52 @@ static const char *const db_migrations[] = {
 	"  actor TEXT NOT NULL, action TEXT NOT NULL,"
 	"  subject TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '',"
 	"  client TEXT NOT NULL DEFAULT '');",
+
+	/* 4: the web admin (issue 4): sessions hold only a hash of their
+	 * token; the second factor; revisions of every save (the item as a
+	 * content file, so a restore goes through the loader's checks); old
+	 * paths of renamed items; uploaded images and their sizes */
+	"CREATE TABLE session(id BLOB PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,"
+	"  csrf TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  seen_at INTEGER NOT NULL, mfa_pending INTEGER NOT NULL DEFAULT 0,"
+	"  client TEXT NOT NULL DEFAULT '', agent TEXT NOT NULL DEFAULT '')"
+	"  WITHOUT ROWID;"
+	"CREATE INDEX session_user ON session(user_id);"
+	"ALTER TABLE user ADD COLUMN totp_secret TEXT;"
+	"ALTER TABLE user ADD COLUMN totp_last INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE recovery_code(user_id INTEGER NOT NULL REFERENCES"
+	"  user(id) ON DELETE CASCADE, hash BLOB NOT NULL, used_at INTEGER,"
+	"  PRIMARY KEY (user_id, hash)) WITHOUT ROWID;"
+	"ALTER TABLE item ADD COLUMN author_id INTEGER REFERENCES user(id)"
+	"  ON DELETE SET NULL;"
+	"CREATE INDEX item_schedule ON item(status, published_at);"
+	"CREATE TABLE revision(id INTEGER PRIMARY KEY,"
+	"  entity TEXT NOT NULL, entity_id INTEGER NOT NULL,"
+	"  user_id INTEGER REFERENCES user(id) ON DELETE SET NULL,"
+	"  created_at INTEGER NOT NULL, action TEXT NOT NULL DEFAULT 'save',"
+	"  text TEXT NOT NULL);"
+	"CREATE INDEX revision_entity ON revision(entity, entity_id, id);"
+	"CREATE TABLE redirect(path TEXT PRIMARY KEY,"
+	"  item_id INTEGER NOT NULL REFERENCES item(id) ON DELETE CASCADE)"
+	"  WITHOUT ROWID;"
+	"CREATE TABLE media(id INTEGER PRIMARY KEY, alt TEXT NOT NULL,"
+	"  name TEXT NOT NULL DEFAULT '', ctype TEXT NOT NULL,"
+	"  width INTEGER NOT NULL, height INTEGER NOT NULL,"
+	"  bytes INTEGER NOT NULL, user_id INTEGER REFERENCES user(id)"
+	"  ON DELETE SET NULL, created_at INTEGER NOT NULL);"
+	"CREATE TABLE media_variant(media_id INTEGER NOT NULL REFERENCES"
+	"  media(id) ON DELETE CASCADE, width INTEGER NOT NULL,"
+	"  height INTEGER NOT NULL, format TEXT NOT NULL,"
+	"  ctype TEXT NOT NULL, data BLOB NOT NULL,"
+	"  PRIMARY KEY (media_id, width, format)) WITHOUT ROWID;",
 };
 
 /* Tables whose every change must drop the rendered pages. */
 static const char *const db_content_tables[] = {
 	"setting", "social", "region", "tag", "item", "item_tag",
 	"item_region", "event", "publication", "member", "contact", "block",
+	"redirect", "media", "media_variant",
 };
 
 static void

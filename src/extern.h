@@ -202,6 +202,13 @@ struct md_opts {
 	void *email_arg;
 	/* Called for each address found, e.g. to register it; may be NULL. */
 	void (*email_seen)(void *arg, const char *addr);
+	/* For an image with a local src ("/media/12"), called with
+	 * email_arg: may append to attrs the attributes that stand for src
+	 * (' src="..." srcset="..." sizes="..." width="W" height="H"',
+	 * escaped) and to alt the text used when the Markdown gives none;
+	 * returns 1 when it did, 0 to keep src as written. May be NULL. */
+	int (*image)(void *arg, const char *src, size_t len, struct buf *attrs,
+	    struct buf *alt);
 	int inline_only; /* drop the <p> around a single paragraph */
 	int heading_shift; /* added to heading levels (1: # becomes h2) */
 	int heading_min;   /* no heading above this level (2: the page's
@@ -298,6 +305,15 @@ int load_files(struct db *, const struct load_file *, size_t, char *err,
     size_t errlen);
 int load_dir(struct db *, const char *dir, char *err, size_t errlen);
 int load_embedded(struct db *, char *err, size_t errlen);
+/* Saves an item of kind from front matter meta (title, slug, date,
+ * status, summary, lang, tags, regions; start, end, timezone, venue,
+ * city, country for events) and body, with the same checks as a content
+ * file: a new item when *idp is 0 (its id then in *idp), else item *idp.
+ * Runs inside the caller's transaction. Returns 0, or -1 with a reason in
+ * err. */
+int load_item_save(struct db *, const unsigned char key[EMAIL_KEY_LEN],
+    const char *kind, const struct val *meta, const char *body,
+    long long *idp, char *err, size_t errlen);
 /* ISO 8601 date or date-time; see load.c. */
 int load_parse_date(const char *, struct tm *, int *off, int *has_time,
     int *has_off);
@@ -317,6 +333,14 @@ struct conf {
 	unsigned reveal_limit;	/* e-mail reveals per client per window */
 	unsigned reveal_window; /* seconds */
 	size_t cache_max;	/* bytes of rendered pages kept */
+	int dev_http;		/* cookies without Secure and __Host- (plain
+				   http on a loopback address only) */
+	unsigned session_idle;	/* seconds a session may idle */
+	unsigned session_max;	/* seconds a session lives at most */
+	unsigned login_limit;	/* sign-in attempts per client per window */
+	unsigned login_account_limit; /* per account per window */
+	unsigned login_window;	/* seconds */
+	unsigned hash_limit;	/* password hashings at once */
 };
 
 void conf_defaults(struct conf *);
@@ -334,6 +358,10 @@ struct site {
 	struct tmpl_set *theme;
 	unsigned char key[EMAIL_KEY_LEN];
 	struct ratelimit *reveal;
+	struct ratelimit *login_client;	 /* sign-in attempts per client */
+	struct ratelimit *login_account; /* per account (hashed address) */
+	struct tmpl_set *admin;		 /* the admin's templates */
+	char admin_css_path[128];
 	char css_path[128];	/* "/static/style.HASH.css" */
 	char icon_path[128];	/* "/static/icon.HASH.svg" */
 	struct asset *assets;	/* the theme's static files */
@@ -362,6 +390,8 @@ const struct asset *site_asset(const struct site *, const char *path);
 int http_serve(struct site *);
 /* The read connection of the calling worker thread (opened on first use). */
 struct db *http_db(struct site *);
+/* The calling worker thread's read-write connection (the admin's). */
+struct db *http_db_rw(struct site *);
 
 /* ---- page.c and page_*.c: the public pages ------------------------------ */
 
@@ -388,11 +418,17 @@ struct req {
 	const struct asset *asset; /* answer with this static file */
 	int uses_query;		/* set by req_arg: never cache this answer */
 	void *conn;		/* http.c's connection, for req_arg */
+	const char *cookies[4];	/* Set-Cookie values */
+	size_t ncookies;
+	const char *location;	/* for redirects */
+	const char *disposition; /* Content-Disposition */
 };
 
 /* The decoded value of query argument key ("?q=..."), or NULL. Reading one
  * makes the answer uncacheable: the cache is keyed by path alone. */
 const char *req_arg(struct req *, const char *key);
+/* The value of request header name, or NULL. */
+const char *req_header(struct req *, const char *name);
 
 /* Routes the request and fills the answer; a status >= 400 without a body
  * gets the error page. Returns the status. */
@@ -523,6 +559,9 @@ struct val *page_md(struct req *, const char *md, int inline_only);
 const char *page_setting(struct req *, const char *key);
 /* Listing fields of an item row: url, kind label, dates, summary HTML. */
 struct val *page_item_val(struct req *, struct val *row);
+/* Splits "/a/b/c" into its parts (in the arena): "/news/" gives "news"
+ * and "". Returns the count, or -1 when there are more than max. */
+int page_split(struct req *, const char *path, const char **parts, int max);
 /* A pager for page (1-based) of total items under base ("/news/"). */
 struct val *page_pager(struct req *, const char *base, long long page,
     long long total);
@@ -572,6 +611,9 @@ int page_list_tag(struct req *, const char *slug, long long page);
 int page_list_regions(struct req *);
 int page_list_region(struct req *, const char *slug, long long page);
 int page_item(struct req *, const char *kind, const char *slug);
+/* Renders item row it (the columns page_item selects) as its page; with
+ * preview, for an editor: marked, not indexed, never cached. */
+int page_item_show(struct req *, struct val *it, int preview);
 int page_events(struct req *, long long page);
 int page_pubs(struct req *);
 int page_pub(struct req *, const char *slug);
@@ -639,5 +681,213 @@ enum user_auth user_check_password(struct db *, const char *email,
  * err (buf wiped). The caller wipes buf with sodium_memzero(). */
 int user_read_password(char *buf, size_t size, size_t *lenp, char *err,
     size_t errlen);
+
+/* ---- form.c: form bodies (urlencoded and multipart) --------------------- */
+
+struct form_field {
+	const char *name;
+	const char *value; /* NUL after len bytes; may hold NULs (files) */
+	size_t len;
+	const char *filename; /* a file part: its name as sent, else NULL */
+	const char *ctype;    /* a file part's Content-Type ("" if none) */
+};
+
+struct form {
+	struct form_field *f;
+	size_t n, cap;
+};
+
+/* Parses body by its Content-Type (NULL: urlencoded) into out, all in the
+ * arena. Returns 0, or -1 for a malformed body, another type, or more than
+ * 512 fields. */
+int form_parse(struct arena *, const char *ctype, const char *body,
+    size_t len, struct form *out);
+/* The first field called name, or NULL. */
+const struct form_field *form_field(const struct form *, const char *name);
+/* The first field called name as a string: NULL when missing, a file,
+ * or holding a NUL byte. */
+const char *form_get(const struct form *, const char *name);
+
+/* ---- auth.c: sign-in, sessions, CSRF, the second factor ----------------- */
+
+/* The signed-in user of a request. */
+struct auth_user {
+	long long id;
+	const char *email;
+	const char *name;
+	enum user_role role;
+	const char *csrf;	/* this session's form token */
+	const char *session;	/* hex of the session id (its token's hash) */
+	int mfa_pending;	/* password given, second factor not yet */
+	int has_totp;
+};
+
+/* The user of the session in the request's cookie, or NULL when there is
+ * none, it is unknown, idle or too old, or the user is disabled. */
+struct auth_user *auth_user(struct req *);
+/* 1 when cookie (the Cookie header) names a live, fully signed-in
+ * session (for admitting an upload before reading its body). */
+int auth_may_upload(struct site *, struct db *, const char *cookie,
+    time_t now);
+/* 1 when a POST may change something: Sec-Fetch-Site (when sent) is
+ * same-origin, Origin (when sent) is the site's, and the form's "csrf"
+ * field matches the session's token (constant-time). */
+int auth_csrf_ok(struct req *, const struct auth_user *, const struct form *);
+/* The sign-in pages: GET and POST /admin/login, /admin/login/code;
+ * POST /admin/logout. Set r->status (303 on success). */
+int auth_page_login(struct req *, const struct form *);
+int auth_page_code(struct req *, const struct form *);
+int auth_page_logout(struct req *, struct auth_user *);
+/* The account page /admin/account: password, second factor, recovery
+ * codes, sessions, sign out everywhere. */
+int auth_page_account(struct req *, struct auth_user *, const struct form *);
+/* Ends every session of user id (sign out everywhere); 0 or -1. */
+int auth_end_sessions(struct db *, long long user_id);
+/* Waits for one of conf.hash_limit hashing slots (at most 10 s); 0, or
+ * -1 when none came free (answer 503). auth_hash_leave gives it back. */
+int auth_hash_enter(const struct site *);
+void auth_hash_leave(void);
+/* The client address as text, for audit rows. */
+const char *auth_client(struct req *);
+
+/* ---- admin.c and admin_*.c: the web admin ------------------------------- */
+
+/* Everything under /admin: sign-in, then the pages by role. */
+int admin_dispatch(struct req *);
+/* The admin's page frame: renders template name with view (the user,
+ * navigation and CSRF token added) as a no-store answer. */
+void admin_render(struct req *, struct auth_user *, const char *name,
+    struct val *view);
+/* A 303 redirect to path (a local path) with an optional notice shown
+ * on the next page. */
+int admin_redirect(struct req *, const char *path);
+/* A fresh view with title set. */
+struct val *admin_view(struct req *, const char *title);
+/* The text of form field name, checked: valid UTF-8, no control
+ * characters (but tab and line breaks when multiline; CRLF becomes LF),
+ * at most max bytes, spaces trimmed at both ends. A missing field is "".
+ * On a bad value returns NULL and adds {field, message} to the view's
+ * "errors" list (label names the field for people). */
+const char *admin_field(struct req *, const struct form *, const char *name,
+    const char *label, size_t max, int multiline, struct val *view);
+/* Writes an audit row for the request's user; 0 or -1. */
+int admin_audit(struct req *, struct auth_user *, const char *action,
+    const char *subject, const char *detail);
+/* Items: /admin/items... */
+int admin_items(struct req *, struct auth_user *, const char **part,
+    int n, const struct form *);
+/* Images: /admin/media... ; and the public /media/ID-W.FMT */
+int admin_media(struct req *, struct auth_user *, const char **part,
+    int n, const struct form *);
+int page_media(struct req *, const char *name);
+/* md_opts.image for pages (arg: the request): "/media/ID" becomes the
+ * image's sizes in srcset, its width and height, its alt text. */
+int page_media_img(void *arg, const char *src, size_t len,
+    struct buf *attrs, struct buf *alt);
+/* Publications, members, contacts, blocks, settings, social accounts. */
+int admin_things(struct req *, struct auth_user *, const char **part,
+    int n, const struct form *);
+/* Users and the audit log (admins only). */
+int admin_users(struct req *, struct auth_user *, const char **part,
+    int n, const struct form *);
+int admin_audit_page(struct req *, struct auth_user *);
+/* Publishes the scheduled items whose time has come (the server's timer
+ * calls it every second); returns how many, or -1. */
+int admin_publish_due(struct db *, time_t now);
+/* An item as a content file (front matter and body), the text of a
+ * revision; in the arena, NULL when there is no such item. */
+const char *admin_item_text(struct db *, struct arena *, long long id);
+
+/* ---- totp.c: second factor: TOTP (RFC 6238, liboath) and recovery codes */
+
+#define TOTP_SECRET_B32 33  /* 20 random bytes as base32 (32) + NUL */
+#define TOTP_RECOVERY_N 10  /* recovery codes made at once */
+#define TOTP_RECOVERY_LEN 13 /* "XXXX-XXXX-XX" + NUL: 10 code characters */
+#define TOTP_HASH_LEN 32     /* bytes of a recovery code's hash */
+
+/* A new random secret (20 bytes, RFC 4648 base32 without padding). */
+void totp_secret_new(char b32[TOTP_SECRET_B32]);
+/* The otpauth:// URI authenticator apps take (issuer and account
+ * percent-encoded), appended to out. */
+void totp_uri(struct buf *out, const char *issuer, const char *account,
+    const char *b32);
+/* Checks a 6-digit code (spaces ignored) against secret b32 at time now,
+ * one 30 s step either side. A step at or before *last is refused (no
+ * replay); on success *last becomes the matched step and 0 is returned,
+ * else -1. */
+int totp_check(const char *b32, const char *code, time_t now,
+    long long *last);
+/* The code for secret b32 at time t (for tests and set-up), 0 or -1. */
+int totp_code(const char *b32, time_t t, char code[7]);
+/* TOTP_RECOVERY_N new codes, each "XXXX-XXXX-XX" from a base32 alphabet
+ * without 0/1/8/O/I/L look-alikes. */
+void totp_recovery_new(char codes[TOTP_RECOVERY_N][TOTP_RECOVERY_LEN]);
+/* The hash of a recovery code as typed: case, spaces and dashes do not
+ * matter. Returns 0, or -1 when it is no well-formed code. */
+int totp_recovery_hash(const char *typed, unsigned char h[TOTP_HASH_LEN]);
+
+/* ---- diff.c: line differences between two texts (revisions) ------------ */
+
+enum diff_op { DIFF_SAME, DIFF_DEL, DIFF_ADD, DIFF_OP__MAX };
+
+/*
+ * Appends to out an HTML table (class "diff") of the line differences from
+ * text a to text b (shortest edit script): unchanged lines as <tr
+ * class="same">, removed as <tr class="del"> with <del>, added as <tr
+ * class="add"> with <ins>, each with the old and new line numbers; every
+ * line escaped with html_text. Runs of more than 6 unchanged lines are
+ * folded to 3 lines of context around changes. Inputs past DIFF_MAX_LINES
+ * lines compare as a whole block replaced. Returns the number of changed
+ * lines (0: the same), or -1 when out overflows.
+ */
+#define DIFF_MAX_LINES 20000
+int diff_html(struct buf *out, const char *a, size_t alen, const char *b,
+    size_t blen);
+
+/* ---- media.c: uploaded images and files checked by content ------------- */
+
+#define MEDIA_MAX_BYTES ((size_t)20 << 20) /* an uploaded original */
+#define MEDIA_MAX_PIXELS (50 * 1000 * 1000) /* width x height */
+#define MEDIA_MAX_VARIANTS 8
+
+/* One resized copy of an image. data is malloc'd (media_img_free). */
+struct media_variant {
+	int width, height;
+	const char *format; /* "webp", "jpeg" or "png" (static) */
+	const char *ctype;  /* "image/webp", ... (static) */
+	unsigned char *data;
+	size_t len;
+};
+
+struct media_img {
+	const char *ctype; /* of the original: "image/jpeg", "image/png",
+			      "image/gif" or "image/webp" (static) */
+	int width, height; /* of the original, after EXIF rotation */
+	struct media_variant v[MEDIA_MAX_VARIANTS];
+	size_t nv;
+};
+
+/* Sets libvips up once per process (call before threads use media_*);
+ * 0 or -1 with a message on stderr. */
+int media_init(void);
+/* The MIME type libmagic finds in the bytes (e.g. "application/pdf",
+ * "application/x-sharedlib"), or NULL on error: a static string for
+ * common types, else valid until this thread's next media_sniff. */
+const char *media_sniff(const void *data, size_t len);
+/* 1 when the bytes are a PDF document by content (libmagic's type,
+ * "%PDF-" first and "%%EOF" near the end), else 0. */
+int media_is_pdf(const void *data, size_t len);
+/* Checks an uploaded image by content (JPEG, PNG, GIF or WebP only, at
+ * most MEDIA_MAX_BYTES and MEDIA_MAX_PIXELS), and makes its variants:
+ * widths 480, 960 and 1600 that are at most the original's (the
+ * original width when it is narrower than 480; never upscaled) in WebP
+ * and in the
+ * original's format (PNG stays PNG, GIF becomes PNG, others JPEG), with
+ * EXIF rotation applied and all metadata (EXIF, GPS, XMP) stripped.
+ * Returns 0, or -1 with a sentence for the editor in err ("This file is
+ * not an image (it is application/pdf)."); out is then empty. */
+int media_process(const void *data, size_t len, struct media_img *out,
+    char *err, size_t errlen);
+void media_img_free(struct media_img *);
 
 #endif /* HERALD_EXTERN_H */

@@ -23,6 +23,8 @@
 
 #define HTTP_MAX_PATH 4096
 #define HTTP_MAX_BODY (16 * 1024)
+#define HTTP_MAX_ADMIN_BODY ((size_t)1 << 20)	/* admin forms */
+#define HTTP_MAX_UPLOAD (MEDIA_MAX_BYTES + 65536) /* signed-in uploads */
 #define HTTP_CACHE_BUCKETS 4096
 
 /* Everything http.c keeps for one server. */
@@ -74,6 +76,7 @@ struct http_req {
 };
 
 static _Thread_local struct db *http_tdb;
+static _Thread_local struct db *http_twdb;
 
 static const char *const http_csp =
     "default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -86,26 +89,40 @@ http_signal(int sig)
 	http.stop = 1;
 }
 
-struct db *
-http_db(struct site *site)
+/* Opens a connection for the calling thread into *slot, kept in http.dbs
+ * to be closed at the end. */
+static struct db *
+http_db_open(struct site *site, struct db **slot, int flags)
 {
 	struct db **n;
 
-	if (http_tdb != NULL)
-		return http_tdb;
-	if ((http_tdb = db_open(site->conf.db, DB_READONLY)) == NULL)
+	if (*slot != NULL)
+		return *slot;
+	if ((*slot = db_open(site->conf.db, flags)) == NULL)
 		return NULL;
 	pthread_mutex_lock(&http.dbs_lock);
 	if ((n = realloc(http.dbs, (http.ndbs + 1) * sizeof(*n))) != NULL) {
 		http.dbs = n;
-		http.dbs[http.ndbs++] = http_tdb;
+		http.dbs[http.ndbs++] = *slot;
 	}
 	pthread_mutex_unlock(&http.dbs_lock);
 	if (n == NULL) {
-		db_close(http_tdb);
-		http_tdb = NULL;
+		db_close(*slot);
+		*slot = NULL;
 	}
-	return http_tdb;
+	return *slot;
+}
+
+struct db *
+http_db(struct site *site)
+{
+	return http_db_open(site, &http_tdb, DB_READONLY);
+}
+
+struct db *
+http_db_rw(struct site *site)
+{
+	return http_db_open(site, &http_twdb, 0);
 }
 
 /* Appends one line per request: client, time, request line, status,
@@ -572,14 +589,16 @@ http_header_count(struct MHD_Connection *c, const char *name)
  * status to answer with (and *allow for a 405). */
 static int
 http_check(struct MHD_Connection *c, const char *url, const char *method,
-    const char **allow)
+    const char **allow, size_t *maxbody)
 {
 	const char *p, *cl;
-	int is_post = strcmp(method, "POST") == 0, takes_body;
+	int is_post = strcmp(method, "POST") == 0, takes_body, admin;
 	char *end;
 	unsigned long long n;
 
-	takes_body = strcmp(url, "/email") == 0;
+	admin = strncmp(url, "/admin/", 7) == 0 || strcmp(url, "/admin") == 0;
+	takes_body = strcmp(url, "/email") == 0 || admin;
+	*maxbody = admin ? HTTP_MAX_ADMIN_BODY : HTTP_MAX_BODY;
 	*allow = takes_body ? "GET, HEAD, POST" : "GET, HEAD";
 	if (strlen(url) > HTTP_MAX_PATH)
 		return MHD_HTTP_URI_TOO_LONG;
@@ -613,7 +632,15 @@ http_check(struct MHD_Connection *c, const char *url, const char *method,
 		n = strtoull(cl, &end, 10);
 		if (errno || *end || end == cl)
 			return MHD_HTTP_BAD_REQUEST;
-		if (n > HTTP_MAX_BODY)
+		/* Uploads past the form limit only for a signed-in editor,
+		 * checked before a byte of the body is read. */
+		if (admin && n > *maxbody && n <= HTTP_MAX_UPLOAD &&
+		    auth_may_upload(http.site, http_db(http.site),
+		        MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		            "Cookie"),
+		        time(NULL)))
+			*maxbody = HTTP_MAX_UPLOAD;
+		if (n > *maxbody)
 			return MHD_HTTP_CONTENT_TOO_LARGE;
 	}
 	return 0;
@@ -663,6 +690,7 @@ http_queue_once(struct MHD_Connection *c, struct http_req *r, int status,
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	char num[32];
+	size_t i;
 
 	if ((resp = http_response(body, len,
 	         q && q->ctype ? q->ctype : "text/html; charset=utf-8")) ==
@@ -670,6 +698,13 @@ http_queue_once(struct MHD_Connection *c, struct http_req *r, int status,
 		return MHD_NO;
 	MHD_add_response_header(resp, "Cache-Control",
 	    q && q->cache_control ? q->cache_control : "no-store");
+	for (i = 0; q && i < q->ncookies; i++)
+		MHD_add_response_header(resp, "Set-Cookie", q->cookies[i]);
+	if (q && q->location)
+		MHD_add_response_header(resp, "Location", q->location);
+	if (q && q->disposition)
+		MHD_add_response_header(resp, "Content-Disposition",
+		    q->disposition);
 	if (q && q->allow)
 		MHD_add_response_header(resp, "Allow", q->allow);
 	if (q && q->retry_after) {
@@ -756,6 +791,14 @@ done:
 }
 
 const char *
+req_header(struct req *q, const char *name)
+{
+	if (q->conn == NULL)
+		return NULL;
+	return MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
 req_arg(struct req *q, const char *key)
 {
 	q->uses_query = 1;
@@ -771,6 +814,7 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct http_req *r = *con_cls;
 	const char *allow = NULL;
+	size_t maxbody = HTTP_MAX_BODY;
 	int status;
 
 	(void)cls;
@@ -779,7 +823,8 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (!r->started) {
 		r->started = 1;
 		snprintf(r->method, sizeof(r->method), "%s", method);
-		status = http_check(c, url, method, &allow);
+		status = http_check(c, url, method, &allow, &maxbody);
+		r->body.max = maxbody;
 		/* libmicrohttpd cuts the URI at a NUL byte sent raw in the
 		 * request line; the version then does not start right after
 		 * the URI we were shown. */
@@ -885,7 +930,8 @@ http_serve(struct site *site)
 {
 	struct sockaddr_storage ss;
 	struct sigaction sa;
-	struct db *watch = NULL;
+	struct db *watch = NULL, *writer = NULL;
+	time_t due_at = 0;
 	struct timespec tick = {0, 200 * 1000 * 1000};
 	unsigned threads = site->conf.threads;
 	size_t i;
@@ -945,7 +991,15 @@ http_serve(struct site *site)
 	}
 	fprintf(stderr, "herald: serving %s on http://%s with %u threads\n",
 	    site->conf.db, site->conf.listen, threads);
+	/* The server's own timer: scheduled items go live at their time,
+	 * checked every second, with no visitor or cron needed. */
+	if ((writer = db_open(site->conf.db, 0)) == NULL)
+		goto done;
 	while (!http.stop) {
+		if (time(NULL) != due_at) {
+			due_at = time(NULL);
+			admin_publish_due(writer, due_at);
+		}
 		nanosleep(&tick, NULL);
 		http_watch(watch);
 	}
@@ -958,6 +1012,7 @@ done:
 		db_close(http.dbs[i]);
 	free(http.dbs);
 	db_close(watch);
+	db_close(writer);
 	if (http.log_fd > STDERR_FILENO)
 		close(http.log_fd);
 	pthread_rwlock_destroy(&http.cache_lock);

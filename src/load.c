@@ -439,9 +439,11 @@ load_basename(struct load *l, const char *path)
 	return arena_strndup(l->a, b, n);
 }
 
+/* Stores an item: a new one when *idp is 0 (then its id in *idp), else
+ * item *idp with its tags, regions and event made anew. */
 static int
 load_item(struct load *l, const char *kind, const struct val *meta,
-    const char *body)
+    const char *body, long long *idp)
 {
 	const char *title = load_str(meta, "title", NULL), *slug, *date;
 	const char *status;
@@ -478,12 +480,15 @@ load_item(struct load *l, const char *kind, const struct val *meta,
 		                    "scheduled, published or archived)",
 		    status);
 	if (db_int(l->db, "SELECT count(*) FROM item WHERE kind = ? AND "
-	                  "slug = ?",
-	        "tt", kind, slug) != 0)
+	                  "slug = ? AND id <> ?",
+	        "tti", kind, slug, *idp) != 0)
 		return load_fail(l, "the slug \"%s\" is used twice", slug);
 	/* "updated" as written, else the publication time: loading the same
-	 * files again gives the same dates (feeds and sitemaps rely on it) */
-	updated = t;
+	 * files again gives the same dates (feeds and sitemaps rely on it);
+	 * an edit is an update now */
+	updated = *idp ? l->now : t;
+	if (updated < t)
+		updated = t;
 	if ((date = load_str(meta, "updated", NULL)) != NULL) {
 		if (load_parse_date(date, &tm, &uoff, &has_time, &has_off) == -1)
 			return load_fail(l, "bad updated \"%s\" (want ISO "
@@ -495,15 +500,36 @@ load_item(struct load *l, const char *kind, const struct val *meta,
 	if (load_markdown(l, "body", body) == -1 ||
 	    load_markdown(l, "summary", load_str(meta, "summary", "")) == -1)
 		return -1;
-	id = db_exec(l->db,
-	    "INSERT INTO item(kind, slug, title, summary, body, lang, status, "
-	    "published_at, tz_offset, created_at, updated_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    "tttttttiiii", kind, slug, title, load_str(meta, "summary", ""),
-	    body, load_str(meta, "lang", l->lang), status, (long long)t,
-	    (long long)off, (long long)l->now, (long long)updated);
+	if (*idp == 0)
+		id = db_exec(l->db,
+		    "INSERT INTO item(kind, slug, title, summary, body, lang, "
+		    "status, published_at, tz_offset, created_at, updated_at) "
+		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    "tttttttiiii", kind, slug, title,
+		    load_str(meta, "summary", ""), body,
+		    load_str(meta, "lang", l->lang), status, (long long)t,
+		    (long long)off, (long long)l->now, (long long)updated);
+	else if ((id = db_exec(l->db,
+	              "UPDATE item SET kind = ?, slug = ?, title = ?, "
+	              "summary = ?, body = ?, lang = ?, status = ?, "
+	              "published_at = ?, tz_offset = ?, updated_at = ? "
+	              "WHERE id = ?",
+	              "tttttttiiii", kind, slug, title,
+	              load_str(meta, "summary", ""), body,
+	              load_str(meta, "lang", l->lang), status, (long long)t,
+	              (long long)off, (long long)updated, *idp)) >= 0) {
+		id = *idp;
+		if (db_exec(l->db, "DELETE FROM item_tag WHERE item_id = ?",
+		        "i", id) < 0 ||
+		    db_exec(l->db, "DELETE FROM item_region WHERE item_id = ?",
+		        "i", id) < 0 ||
+		    db_exec(l->db, "DELETE FROM event WHERE item_id = ?", "i",
+		        id) < 0)
+			id = -1;
+	}
 	if (id < 0)
 		return load_fail(l, "cannot store the item \"%s\"", slug);
+	*idp = id;
 	if (load_tags(l, id, meta, body) == -1 ||
 	    load_regions(l, id, meta) == -1)
 		return -1;
@@ -714,6 +740,7 @@ load_one(struct load *l, const struct load_file *f, const char *folder,
 	struct val *meta;
 	const char *body, *base, *kind = NULL;
 	size_t blen, i;
+	long long id;
 	char ferr[256];
 	int want;
 
@@ -765,7 +792,36 @@ load_one(struct load *l, const struct load_file *f, const char *folder,
 	if (kind == NULL)
 		return load_fail(l, "unknown kind of content (folder \"%s\")",
 		    folder);
-	return load_item(l, kind, meta, body);
+	id = 0;
+	return load_item(l, kind, meta, body, &id);
+}
+
+int
+load_item_save(struct db *db, const unsigned char key[EMAIL_KEY_LEN],
+    const char *kind, const struct val *meta, const char *body,
+    long long *idp, char *err, size_t errlen)
+{
+	struct load l;
+	struct val *lang;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	l.db = db;
+	l.a = arena_new();
+	l.err = err;
+	l.errlen = errlen;
+	l.now = time(NULL);
+	l.path = "item";
+	memcpy(l.key, key, EMAIL_KEY_LEN);
+	lang = db_query_one(db, l.a,
+	    "SELECT value FROM setting WHERE key = 'language'", "");
+	l.lang = lang && *page_str(lang, "value")
+	    ? page_str(lang, "value")
+	    : "en";
+	rc = load_item(&l, kind, meta, body, idp);
+	email_key_wipe(l.key);
+	arena_free(l.a);
+	return rc;
 }
 
 int

@@ -29,7 +29,7 @@ static const struct {
 	    "serve --db FILE [--listen ADDR:PORT] [--base-url URL] "
 	    "[--config FILE]\n"
 	    "             [--access-log FILE|-] [--threads N] "
-	    "[--reveal-limit N] [--theme DIR]",
+	    "[--reveal-limit N] [--theme DIR] [--dev-http]",
 	    "serve the site over HTTP until SIGTERM"},
 	{"user", main_user,
 	    "user add --db FILE --email ADDR --name NAME "
@@ -242,10 +242,12 @@ main_serve(int argc, char *argv[])
 	    {"threads", required_argument, NULL, 't'},
 	    {"reveal-limit", required_argument, NULL, 'r'},
 	    {"theme", required_argument, NULL, 'T'},
+	    {"dev-http", no_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	static const char *const keys[] = {
+	    ['D'] = "dev_http",
 	    ['d'] = "db", ['l'] = "listen", ['b'] = "base_url",
 	    ['a'] = "access_log", ['t'] = "threads", ['r'] = "reveal_limit",
 	    ['T'] = "theme",
@@ -280,7 +282,8 @@ main_serve(int argc, char *argv[])
 		if (c == 'c' || c < 0 ||
 		    (size_t)c >= sizeof(keys) / sizeof(*keys) || !keys[c])
 			continue;
-		if (conf_set(&conf, keys[c], optarg, why, sizeof(why)) == -1) {
+		if (conf_set(&conf, keys[c], c == 'D' ? "yes" : optarg, why,
+		        sizeof(why)) == -1) {
 			snprintf(err, sizeof(err), "--%s: %s", keys[c], why);
 			return main_bad("serve", err);
 		}
@@ -291,6 +294,13 @@ main_serve(int argc, char *argv[])
 	if (conf.base_url[0] == '\0')
 		snprintf(conf.base_url, sizeof(conf.base_url), "http://%s",
 		    conf.listen);
+	/* cookies without Secure would travel in clear text over a network:
+	 * plain http is for a developer's own machine only */
+	if (conf.dev_http && strncmp(conf.listen, "127.", 4) != 0 &&
+	    strncmp(conf.listen, "[::1]:", 6) != 0 &&
+	    strncmp(conf.listen, "localhost:", 10) != 0)
+		return main_bad("serve", "dev_http needs a loopback listen "
+		                         "address (127.0.0.1:PORT or [::1]:PORT)");
 	/* the schema may need a migration before readers start */
 	if ((db = main_open_db("serve", conf.db)) == NULL)
 		return 1;

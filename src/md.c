@@ -825,11 +825,37 @@ md_img_leave(struct md_state *st)
 		buf_append(&st->pend, im->alt.data, im->alt.len);
 		return;
 	}
+	if (st->opts->image != NULL && im->src.len > 0 &&
+	    im->src.data[0] == '/') {
+		struct buf attrs, alt;
+		int took;
+
+		buf_init(&attrs, 8192);
+		buf_init(&alt, 4096);
+		took = st->opts->image(st->opts->email_arg, im->src.data,
+		           im->src.len, &attrs, &alt) == 1 &&
+		    !attrs.err && !alt.err;
+		if (took) {
+			buf_puts(b, "<img");
+			buf_append(b, attrs.data, attrs.len);
+			buf_puts(b, " alt=\"");
+			if (im->alt.len > 0)
+				md_clean(st, b, im->alt.data, im->alt.len, 1);
+			else
+				html_attr(b, buf_cstr(&alt), alt.len);
+			buf_putc(b, '"');
+		}
+		buf_free(&attrs);
+		buf_free(&alt);
+		if (took)
+			goto title;
+	}
 	buf_puts(b, "<img src=\"");
 	html_url(b, im->src.data, im->src.len);
 	buf_puts(b, "\" alt=\"");
 	md_clean(st, b, im->alt.data, im->alt.len, 1);
 	buf_putc(b, '"');
+title:
 	if (im->has_title) {
 		buf_puts(b, " title=\"");
 		md_clean(st, b, im->title.data, im->title.len, 1);

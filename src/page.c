@@ -134,6 +134,7 @@ page_md(struct req *r, const char *md, int inline_only)
 	o.hashtag_base = "/tags/";
 	o.email_token = page_email_token;
 	o.email_arg = r;
+	o.image = page_media_img;
 	o.inline_only = inline_only;
 	o.heading_min = 2; /* the page's title is its only h1 */
 	buf_init(&b, (size_t)4 << 20);
@@ -524,9 +525,7 @@ page_error(struct req *r)
 	r->cache = 0;
 }
 
-/* Splits "/a/b/c" into its parts (in the arena): "/news/" gives "news"
- * and "". Returns the count, or -1 when there are more than max. */
-static int
+int
 page_split(struct req *r, const char *path, const char **parts, int max)
 {
 	const char *p = path + 1, *e;
@@ -561,6 +560,37 @@ page_static(struct req *r)
 	return 200;
 }
 
+/* A path an item had before it was renamed: 301 to where it is now
+ * (while it is public). */
+static void
+page_moved(struct req *r)
+{
+	struct val *row;
+
+	if (strcmp(r->method, "POST") == 0)
+		return;
+	row = db_query_one(r->db, r->a,
+	    "SELECT i.kind, i.slug FROM redirect d JOIN item i "
+	    "ON i.id = d.item_id WHERE d.path = ? AND i.status = 'published' "
+	    "AND i.published_at <= ?",
+	    "ti", r->path, (long long)r->now);
+	if (row == NULL)
+		return;
+	r->status = 301;
+	r->location = page_item_path(r, page_str(row, "kind"),
+	    page_str(row, "slug"));
+	r->cache = 0;
+	r->cache_control = "public, max-age=300";
+	buf_reset(&r->out);
+	buf_puts(&r->out, "<!doctype html><title>Moved</title><p>Moved to <a "
+	                  "href=\"");
+	html_attr(&r->out, r->location, strlen(r->location));
+	buf_puts(&r->out, "\">");
+	html_text(&r->out, r->location, strlen(r->location));
+	buf_puts(&r->out, "</a>.</p>\n");
+	r->ctype = "text/html; charset=utf-8";
+}
+
 int
 page_dispatch(struct req *r)
 {
@@ -570,6 +600,11 @@ page_dispatch(struct req *r)
 	size_t k;
 
 	r->status = 404;
+	if (strncmp(r->path, "/admin/", 7) == 0 ||
+	    strcmp(r->path, "/admin") == 0) {
+		admin_dispatch(r);
+		goto done;
+	}
 	if (strcmp(r->path, "/email") == 0) {
 		if (strcmp(r->method, "POST") != 0) {
 			r->allow = "POST";
@@ -589,6 +624,10 @@ page_dispatch(struct req *r)
 	}
 	if (strncmp(r->path, "/static/", 8) == 0) {
 		page_static(r);
+		goto done;
+	}
+	if (strncmp(r->path, "/media/", 7) == 0) {
+		page_media(r, r->path + 7);
 		goto done;
 	}
 	/* discovery: search, feeds, calendars, sitemap, API */
@@ -666,6 +705,8 @@ page_dispatch(struct req *r)
 	} else if (n == 1 && pg == 0)
 		page_item(r, "page", part[0]);
 done:
+	if (r->status == 404 && r->out.len == 0)
+		page_moved(r);
 	if (r->status >= 400 && r->out.len == 0)
 		page_error(r);
 	return r->status;

@@ -163,12 +163,11 @@ item_jsonld(struct req *r, struct val *it, const char *site,
 int
 page_item(struct req *r, const char *kind, const char *slug)
 {
-	struct val *v, *it, *block, *contact, *ld;
-	const char *url, *site, *folder;
-	long long id;
+	struct val *it;
 
 	it = db_query_one(r->db, r->a,
 	    "SELECT i.id, i.kind, i.slug, i.title, i.summary, i.body, i.lang, "
+	    "i.status, "
 	    "i.published_at, i.tz_offset, i.updated_at, e.starts, e.ends, "
 	    "e.all_day, e.timezone, e.venue, e.city, e.country, e.start_utc, "
 	    "e.end_utc "
@@ -178,6 +177,17 @@ page_item(struct req *r, const char *kind, const char *slug)
 	    "tti", kind, slug, (long long)r->now);
 	if (it == NULL)
 		return r->status = 404;
+	return page_item_show(r, it, 0);
+}
+
+int
+page_item_show(struct req *r, struct val *it, int preview)
+{
+	struct val *v, *block, *contact, *ld;
+	const char *url, *site, *folder, *kind = page_str(it, "kind");
+	const char *slug = page_str(it, "slug");
+	long long id;
+
 	id = page_int(it, "id");
 	page_item_val(r, it);
 	v = page_base(r, page_str(it, "title"));
@@ -233,6 +243,18 @@ page_item(struct req *r, const char *kind, const char *slug)
 		if ((contact = item_contact(r)) != NULL)
 			val_set(r->a, it, "contact", contact);
 	}
+	if (preview) {
+		/* an editor's look at an item that may not be public */
+		val_set_bool(r->a, v, "noindex", 1);
+		val_set_bool(r->a, v, "preview", 1);
+		val_set_str(r->a, v, "preview_status", page_str(it, "status"));
+		val_set_str(r->a, v, "preview_edit",
+		    arena_printf(r->a, "/admin/items/%lld", id));
+	}
 	page_render(r, "item", v);
+	if (preview) {
+		r->cache = 0;
+		r->cache_control = "no-store";
+	}
 	return r->status;
 }

@@ -30,8 +30,8 @@ static const struct {
 /* Takes one theme file: a template (*.mustache) or a static asset. data
  * must outlive the site. */
 static int
-site_theme_file(struct site *s, const char *name, const char *data,
-    size_t len)
+site_theme_file(struct site *s, struct tmpl_set *set, const char *name,
+    const char *data, size_t len)
 {
 	char err[512], tname[128], hex[17];
 	unsigned char h[8];
@@ -44,7 +44,7 @@ site_theme_file(struct site *s, const char *name, const char *data,
 			return -1;
 		memcpy(tname, name, n - 9);
 		tname[n - 9] = '\0';
-		if (tmpl_set_add(s->theme, tname, data, len, err,
+		if (tmpl_set_add(set, tname, data, len, err,
 		        sizeof(err)) == -1) {
 			fprintf(stderr, "herald: theme: %s\n", err);
 			return -1;
@@ -72,6 +72,9 @@ site_theme_file(struct site *s, const char *name, const char *data,
 	a->gzip_ok = strcmp(dot, ".css") == 0 || strcmp(dot, ".svg") == 0;
 	if (strcmp(name, "style.css") == 0)
 		snprintf(s->css_path, sizeof(s->css_path), "%s", a->path);
+	if (strcmp(name, "admin.css") == 0)
+		snprintf(s->admin_css_path, sizeof(s->admin_css_path), "%s",
+		    a->path);
 	if (strcmp(name, "icon.svg") == 0)
 		snprintf(s->icon_path, sizeof(s->icon_path), "%s", a->path);
 	return 0;
@@ -120,7 +123,8 @@ site_theme_dir(struct site *s, const char *dir, char ***owned, size_t *nowned)
 		}
 		*owned = no;
 		(*owned)[(*nowned)++] = data;
-		if (site_theme_file(s, de->d_name, data, (size_t)st.st_size) ==
+		if (site_theme_file(s, s->theme, de->d_name, data,
+		        (size_t)st.st_size) ==
 		    -1)
 			goto done;
 	}
@@ -137,6 +141,7 @@ int
 site_open(struct site *s, const struct conf *conf)
 {
 	static const char prefix[] = "themes/default/";
+	static const char aprefix[] = "themes/admin/";
 	struct db *db = NULL;
 	struct arena *a = arena_new();
 	struct val *row;
@@ -159,10 +164,20 @@ site_open(struct site *s, const struct conf *conf)
 			        sizeof(prefix) - 1) == 0 &&
 			    strchr(embed_files[i].path + sizeof(prefix) - 1,
 			        '/') == NULL &&
-			    site_theme_file(s,
+			    site_theme_file(s, s->theme,
 			        embed_files[i].path + sizeof(prefix) - 1,
 			        embed_files[i].data, embed_files[i].len) == -1)
 				goto done;
+	/* the admin's own templates and style, never from a theme folder */
+	if ((s->admin = tmpl_set_new()) == NULL)
+		goto done;
+	for (i = 0; embed_files[i].path != NULL; i++)
+		if (strncmp(embed_files[i].path, aprefix,
+		        sizeof(aprefix) - 1) == 0 &&
+		    site_theme_file(s, s->admin,
+		        embed_files[i].path + sizeof(aprefix) - 1,
+		        embed_files[i].data, embed_files[i].len) == -1)
+			goto done;
 	if (!tmpl_set_has(s->theme, "layout") || s->css_path[0] == '\0') {
 		fprintf(stderr, "herald: the theme needs layout.mustache and "
 		                "style.css\n");
@@ -190,7 +205,13 @@ site_open(struct site *s, const struct conf *conf)
 		snprintf(s->name, sizeof(s->name), "%s",
 		    val_get(row, "name")->u.str.s);
 	if ((s->reveal = ratelimit_new(conf->reveal_limit,
-	         conf->reveal_window)) == NULL)
+	         conf->reveal_window)) == NULL ||
+	    (s->login_client = ratelimit_new(conf->login_limit,
+	         conf->login_window)) == NULL ||
+	    (s->login_account = ratelimit_new(conf->login_account_limit,
+	         conf->login_window)) == NULL)
+		goto done;
+	if (media_init() == -1)
 		goto done;
 	rc = 0;
 done:
@@ -212,6 +233,11 @@ site_close(struct site *s)
 	s->assets = NULL;
 	ratelimit_free(s->reveal);
 	s->reveal = NULL;
+	ratelimit_free(s->login_client);
+	ratelimit_free(s->login_account);
+	s->login_client = s->login_account = NULL;
+	tmpl_set_free(s->admin);
+	s->admin = NULL;
 	email_key_wipe(s->key);
 	for (i = 0; i < site_nowned; i++)
 		free(site_owned[i]);

@@ -25,6 +25,11 @@ static const struct {
 	{"search", test_search},
 	{"feed", test_feed},
 	{"user", test_user},
+	{"totp", test_totp},
+	{"diff", test_diff},
+	{"media", test_media},
+	{"form", test_form},
+	{"admin", test_admin},
 };
 
 char *

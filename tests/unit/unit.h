@@ -34,6 +34,11 @@ void test_load(void) UNIT_SUITE;
 void test_search(void) UNIT_SUITE;
 void test_feed(void) UNIT_SUITE;
 void test_user(void) UNIT_SUITE;
+void test_totp(void) UNIT_SUITE;
+void test_diff(void) UNIT_SUITE;
+void test_media(void) UNIT_SUITE;
+void test_form(void) UNIT_SUITE;
+void test_admin(void) UNIT_SUITE;
 
 /* A fresh migrated database in /tmp (its name in path), or NULL; drop it
  * (closed, and removed with its WAL files) with unit_db_drop. */
