@@ -61,9 +61,20 @@ build/asan/test-unit: $(UNIT) $(SRCS) $(HDRS) build/gen/embed.c
 deps:
 	@sh scripts/deps.sh
 
+# The demo site, with an admin account made on first run (its password is
+# printed once); --dev-http lets the admin's cookies work over plain http
+# on this machine.
 run: deps build/herald
-	@test -f $(DB) || build/herald init --db $(DB)
-	build/herald serve --db $(DB) --listen $(LISTEN) --base-url http://localhost:8080
+	@if [ ! -f $(DB) ]; then \
+	    build/herald init --db $(DB) && \
+	    pw=$$(head -c 15 /dev/urandom | base64 | tr '+/' 'xy') && \
+	    echo "$$pw" | build/herald user add --db $(DB) \
+	        --email admin@example.org --name "Demo admin" --role admin && \
+	    echo "admin: http://localhost:8080/admin as admin@example.org," \
+	        "password $$pw"; \
+	fi
+	build/herald serve --db $(DB) --listen $(LISTEN) \
+	    --base-url http://localhost:8080 --dev-http
 
 # The whole suite: once with the normal build, once under ASan+UBSan.
 check: deps

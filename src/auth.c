@@ -83,8 +83,8 @@ auth_set_cookie(
 	if (r->ncookies == sizeof(r->cookies) / sizeof(*r->cookies))
 		return;
 	r->cookies[r->ncookies++] = arena_printf(r->a,
-	    "%s=%s; Path=/; Max-Age=%lld; HttpOnly;%s SameSite=Strict", name,
-	    value, max_age, r->site->conf.dev_http ? "" : " Secure");
+	    "%s=%s; Path=/; Max-Age=%lld; HttpOnly; %sSameSite=Strict", name,
+	    value, max_age, r->site->conf.dev_http ? "" : "Secure; ");
 }
 
 /* The value of cookie name in a Cookie header when it looks like one of
@@ -627,6 +627,7 @@ auth_page_account(struct req *r, struct auth_user *u, const struct form *f)
 
 	if (w == NULL)
 		return r->status = 503;
+	r->status = 200; /* a refusal below sets its own status */
 	snprintf(actor, sizeof(actor), "%s", u->email);
 	if (strcmp(r->method, "POST") == 0 && action != NULL) {
 		if (strcmp(action, "password") == 0) {

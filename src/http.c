@@ -78,6 +78,8 @@ struct http_req {
 static _Thread_local struct db *http_tdb;
 static _Thread_local struct db *http_twdb;
 
+static void http_watch(struct db *);
+
 static const char *const http_csp =
     "default-src 'none'; style-src 'self'; img-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -758,8 +760,14 @@ http_answer(struct MHD_Connection *c, struct http_req *r, const char *url,
 		q.status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		q.retry_after = 5;
 		page_error(&q);
-	} else
+	} else {
 		page_dispatch(&q);
+		/* an editor's change shows at once on the next request, not
+		 * only at the watcher's next look */
+		if (strcmp(r->method, "POST") == 0 &&
+		    strncmp(url, "/admin", 6) == 0)
+			http_watch(q.db);
+	}
 	if (q.out.err) {
 		buf_reset(&q.out);
 		q.status = MHD_HTTP_INTERNAL_SERVER_ERROR;

@@ -133,153 +133,247 @@ async function assertAlert(page, re) {
 }
 
 // ---- 1, 2: the flow of the issue, without JavaScript ----------------------
+// One editor's session, step by step (each step needs the ones before).
 
-test('without JavaScript: an editor previews, saves, schedules, edits and restores a press release',
-  { timeout: 45_000 }, async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false });
-    const foreign = [];
-    context.on('request', (r) => {
-      const u = r.url();
-      if (!u.startsWith('data:') && !u.startsWith('about:') && new URL(u).origin !== server.base) {
-        foreign.push(u);
-      }
-    });
-    try {
-      const page = await context.newPage();
-      const resp = await signIn(page, server.base, EDITOR);
-      assert.equal(resp.status(), 200);
-      assert.equal(new URL(page.url()).pathname, '/admin');
-      assert.equal(await page.locator('h1').innerText(), 'Dashboard');
+const flow = {};
 
-      // an editor does not see the audit log
-      const audit = await page.goto(server.base + '/admin/audit');
-      assert.equal(audit.status(), 403, 'an editor reaches /admin/audit');
-      const users = await page.goto(server.base + '/admin/users');
-      assert.equal(users.status(), 403, 'an editor reaches /admin/users');
+// Opens the public page of the item in a new tab of the flow's context,
+// as the editor would, and closes the tab (a tab left open would put the
+// editor's in the background, where Chromium slows it down).
+async function onTheSite(pathname) {
+  const tab = await flow.context.newPage();
+  try {
+    const resp = await tab.goto(server.base + pathname);
+    return {
+      status: resp.status(),
+      h1: await tab.locator('h1').first().innerText().catch(() => ''),
+      html: await tab.content(),
+    };
+  } finally {
+    await tab.close();
+  }
+}
 
-      const stamp = Date.now().toString(36);
-      const title = `Networks meet on safe migration ${stamp}`;
-      const slug = `networks-meet-${stamp}`;
-      const url = `/press-releases/${slug}`;
-      const tag = 'browsertests';
-      const body1 = 'The networks **agreed on a plan** for the region.';
-      const body2 = 'The plan was _revised_ after the meeting: **second version**.';
-
-      await page.goto(server.base + '/admin/items/new?kind=press-release');
-      await page.getByLabel('Title', { exact: true }).fill(title);
-      await page.getByLabel('Address (slug)').fill(slug);
-      await page.getByLabel('Summary').fill('Networks met.');
-      await page.getByLabel('Text (Markdown)').fill(body1);
-      await page.getByLabel('Tags').fill(tag);
-      await page.getByLabel('Language').fill('en');
-
-      // Preview: the rendered text, nothing saved
-      let r = await submit(page, 'Preview');
-      assert.equal(r.status(), 200);
-      const preview = page.locator('section.preview');
-      assert.equal(await preview.count(), 1, 'no preview section');
-      assert.equal(await preview.locator('strong').innerText(), 'agreed on a plan');
-      assert.ok(!(await preview.innerText()).includes('**'), 'the preview shows raw Markdown');
-      assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), title,
-        'the preview lost the title');
-      assert.equal(await page.getByLabel('Text (Markdown)').inputValue(), body1);
-      assert.equal(await publicStatus(server.base, url), 404, 'a preview is public');
-
-      // Save: a draft, not public
-      r = await submit(page, 'Save');
-      assert.equal(r.status(), 200);
-      const id = itemId(page.url());
-      assert.match(await page.locator('.status').first().innerText(), /draft/);
-      assert.equal(await page.getByLabel('Tags').inputValue(), tag);
-      assert.equal(await publicStatus(server.base, url), 404, 'a draft is public');
-      // the admin's preview of the saved draft
-      const pv = await page.getByRole('link', { name: 'Preview the page' }).getAttribute('href');
-      const pvr = await context.request.get(server.base + pv);
-      assert.equal(pvr.status(), 200, `${pv} answered ${pvr.status()}`);
-      assert.match(await pvr.text(), /<strong>agreed on a plan<\/strong>/);
-
-      // Schedule 2 s ahead, in UTC
-      const when = Math.ceil(Date.now() / 1000) + 2;
-      await page.getByLabel('Date and time').fill(utcLocal(when));
-      await page.getByLabel('Offset from UTC').fill('+00:00');
-      r = await submit(page, 'Schedule');
-      assert.equal(r.status(), 200);
-      assert.equal(itemId(page.url()), id);
-      assert.match(new URL(page.url()).search, /done=scheduled/);
-      assert.match(await page.locator('.status').first().innerText(), /scheduled/);
-      assert.equal(await publicStatus(server.base, url), 404, 'a scheduled item is public before its time');
-      assert.ok(Date.now() / 1000 < when, 'the 404 check came after the scheduled time');
-
-      // the timer publishes it
-      const reader = await context.newPage();
-      const deadline = Date.now() + 15_000;
-      let live = false;
-      for (;;) {
-        const pr = await reader.goto(server.base + url);
-        if (pr.status() === 200 && (await reader.locator('h1').first().innerText()).includes(title)) {
-          live = true;
-          break;
-        }
-        if (Date.now() > deadline) break;
-        await sleep(250);
-      }
-      assert.ok(live, `${url} did not go live within 15 s of its time`);
-      assert.ok(Date.now() / 1000 >= when - 1, 'it went live before its time');
-      assert.equal(await reader.locator('main strong', { hasText: 'agreed on a plan' }).count(), 1);
-      // its tag links to the tag's page
-      const tagLink = reader.locator('a', { hasText: tag });
-      assert.ok(await tagLink.count() > 0, 'no tag link on the public page');
-      assert.equal(await tagLink.first().getAttribute('href'), `/tags/${tag}`);
-      const tr = await reader.goto(server.base + `/tags/${tag}`);
-      assert.equal(tr.status(), 200);
-      assert.ok(await reader.getByRole('link', { name: title }).count() > 0, 'the tag page does not list it');
-
-      // edit the published item
-      await page.goto(`${server.base}/admin/items/${id}`);
-      assert.match(await page.locator('.status').first().innerText(), /published/);
-      assert.equal(await page.getByRole('link', { name: 'View on the site' }).getAttribute('href'), url);
-      await page.getByLabel('Text (Markdown)').fill(body2);
-      r = await submit(page, 'Save');
-      assert.equal(r.status(), 200);
-      assert.match(new URL(page.url()).search, /done=saved/);
-      assert.match(await page.locator('.status').first().innerText(), /published/);
-      let pub = await publicPage(server.base, url);
-      assert.equal(pub.status, 200);
-      assert.match(pub.text, /<strong>second version<\/strong>/, 'the public page does not show the edit');
-      assert.ok(!pub.text.includes('agreed on a plan'), 'the public page still shows the first text');
-
-      // Revisions: restore the first
-      r = await follow(page, 'Revisions');
-      assert.equal(r.status(), 200);
-      assert.equal(new URL(page.url()).pathname, `/admin/items/${id}/revisions`);
-      assert.equal(await page.locator('table tbody tr').count(), 4,
-        'revisions: save, schedule, the timer\'s publish, save');
-      // compare the first and the last, without JavaScript
-      await page.getByLabel('Compare from revision 1').check();
-      await page.getByLabel('Compare to revision 4').check();
-      r = await submit(page, 'Compare');
-      assert.equal(r.status(), 200);
-      assert.match(await page.locator('main').innerText(), /second version/);
-      await page.goBack();
-      r = await submit(page, 'Restore revision 1');
-      assert.equal(r.status(), 200);
-      assert.equal(itemId(page.url()), id);
-      assert.match(new URL(page.url()).search, /done=restored/);
-      assert.match(await page.locator('.status').first().innerText(), /published/,
-        'a restore changed the status');
-      assert.equal((await page.getByLabel('Text (Markdown)').inputValue()).trimEnd(), body1);
-      pub = await publicPage(server.base, url);
-      assert.equal(pub.status, 200, 'the restored item is no longer public');
-      assert.match(pub.text, /<strong>agreed on a plan<\/strong>/, 'the public page does not show the restored text');
-      assert.ok(!pub.text.includes('second version'), 'the public page still shows the edit');
-      await reader.goto(server.base + url);
-      assert.ok((await reader.locator('h1').first().innerText()).includes(title));
-
-      assert.deepEqual(foreign, [], `the flow asked other hosts:\n${foreign.join('\n')}`);
-    } finally {
-      await context.close();
+test('flow (no JavaScript): the editor signs in; /admin/audit and /admin/users answer 403', { timeout: 30_000 }, async () => {
+  flow.context = await browser.newContext({ javaScriptEnabled: false });
+  flow.foreign = [];
+  flow.context.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith('data:') && !u.startsWith('about:') && new URL(u).origin !== server.base) {
+      flow.foreign.push(u);
     }
   });
+  const stamp = Date.now().toString(36);
+  Object.assign(flow, {
+    title: `Networks meet on safe migration ${stamp}`,
+    slug: `networks-meet-${stamp}`,
+    tag: 'browsertests',
+    body1: 'The networks **agreed on a plan** for the region.',
+    body2: 'The plan was _revised_ after the meeting: **second version**.',
+  });
+  flow.url = `/press-releases/${flow.slug}`;
+  const page = flow.page = await flow.context.newPage();
+  const resp = await signIn(page, server.base, EDITOR);
+  assert.equal(resp.status(), 200);
+  assert.equal(new URL(page.url()).pathname, '/admin');
+  assert.equal(await page.locator('h1').innerText(), 'Dashboard');
+  // the navigation offers neither
+  assert.equal(await page.getByRole('link', { name: 'Audit log' }).count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0);
+  const audit = await page.goto(server.base + '/admin/audit');
+  assert.equal(audit.status(), 403, 'an editor reaches /admin/audit');
+  const users = await page.goto(server.base + '/admin/users');
+  assert.equal(users.status(), 403, 'an editor reaches /admin/users');
+});
+
+test('flow: Preview shows the rendered text, unsaved, and the public URL is 404', { timeout: 30_000 }, async () => {
+  const { page } = flow;
+  await page.goto(server.base + '/admin/items/new?kind=press-release');
+  await page.getByLabel('Title', { exact: true }).fill(flow.title);
+  await page.getByLabel('Address (slug)').fill(flow.slug);
+  await page.getByLabel('Summary').fill('Networks met.');
+  await page.getByLabel('Text (Markdown)').fill(flow.body1);
+  await page.getByLabel('Tags').fill(flow.tag);
+  await page.getByLabel('Language').fill('en');
+  const r = await submit(page, 'Preview');
+  assert.equal(r.status(), 200);
+  const preview = page.locator('section.preview');
+  assert.equal(await preview.count(), 1, 'no preview section');
+  assert.equal(await preview.locator('strong').innerText(), 'agreed on a plan');
+  assert.ok(!(await preview.innerText()).includes('**'), 'the preview shows raw Markdown');
+  // the form keeps what was typed
+  assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), flow.title);
+  assert.equal(await page.getByLabel('Address (slug)').inputValue(), flow.slug);
+  assert.equal(await page.getByLabel('Text (Markdown)').inputValue(), flow.body1);
+  assert.equal(await page.getByLabel('Tags').inputValue(), flow.tag);
+  assert.equal(await publicStatus(server.base, flow.url), 404, 'a preview is public');
+});
+
+test('flow: Save makes a draft; the public URL is 404; the admin preview shows it', { timeout: 30_000 }, async () => {
+  const { page } = flow;
+  const r = await submit(page, 'Save');
+  assert.equal(r.status(), 200);
+  flow.id = itemId(page.url());
+  assert.match(new URL(page.url()).search, /done=created/);
+  assert.match(await page.locator('.status').first().innerText(), /draft/);
+  assert.equal(await page.getByLabel('Tags').inputValue(), flow.tag);
+  assert.equal(await page.getByRole('link', { name: 'View on the site' }).count(), 0);
+  assert.equal(await publicStatus(server.base, flow.url), 404, 'a draft is public');
+  assert.equal((await onTheSite(flow.url)).status, 404, 'a draft is public');
+  const pv = await page.getByRole('link', { name: 'Preview the page' }).getAttribute('href');
+  const pvr = await flow.context.request.get(server.base + pv);
+  assert.equal(pvr.status(), 200, `${pv} answered ${pvr.status()}`);
+  assert.match(await pvr.text(), /<strong>agreed on a plan<\/strong>/);
+});
+
+test('flow: Schedule 2 s ahead: 404 right after, then the timer publishes it; its tag links to /tags/', { timeout: 30_000 }, async () => {
+  const { page } = flow;
+  const when = Math.ceil(Date.now() / 1000) + 2;
+  await page.getByLabel('Date and time').fill(utcLocal(when));
+  await page.getByLabel('Offset from UTC').fill('+00:00');
+  const r = await submit(page, 'Schedule');
+  assert.equal(r.status(), 200);
+  assert.equal(itemId(page.url()), flow.id);
+  assert.match(new URL(page.url()).search, /done=scheduled/);
+  assert.match(await page.locator('.status').first().innerText(), /scheduled/);
+  assert.equal(await publicStatus(server.base, flow.url), 404, 'a scheduled item is public before its time');
+  assert.ok(Date.now() / 1000 < when, 'the 404 check came after the scheduled time');
+
+  // poll the public page, reloading it, for at most 15 s
+  const tab = await flow.context.newPage();
+  try {
+    const deadline = Date.now() + 15_000;
+    let live = false;
+    for (;;) {
+      const pr = await tab.goto(server.base + flow.url);
+      if (pr.status() === 200 && (await tab.locator('h1').first().innerText()).includes(flow.title)) {
+        live = true;
+        break;
+      }
+      if (Date.now() > deadline) break;
+      await sleep(250);
+    }
+    assert.ok(live, `${flow.url} did not go live within 15 s of its time`);
+    assert.ok(Date.now() / 1000 >= when - 1, 'it went live before its time');
+    assert.equal(await tab.locator('main strong', { hasText: 'agreed on a plan' }).count(), 1);
+    const tagLink = tab.locator('main a', { hasText: flow.tag });
+    assert.ok(await tagLink.count() > 0, 'no tag link on the public page');
+    assert.equal(await tagLink.first().getAttribute('href'), `/tags/${flow.tag}`);
+    const [tr] = await Promise.all([
+      tab.waitForNavigation({ waitUntil: 'load' }),
+      tagLink.first().click(),
+    ]);
+    assert.equal(tr.status(), 200);
+    assert.ok(await tab.getByRole('link', { name: flow.title }).count() > 0, 'the tag page does not list it');
+  } finally {
+    await tab.close();
+  }
+  await page.goto(`${server.base}/admin/items/${flow.id}`);
+  assert.match(await page.locator('.status').first().innerText(), /published/);
+  assert.equal(await page.getByRole('link', { name: 'View on the site' }).getAttribute('href'), flow.url);
+});
+
+// A reader's view: a new browser context (an empty HTTP cache), polled
+// for at most 1 s (the server's page cache follows the database within
+// 200 ms: see the first test below).
+async function readerSees(pathname, re) {
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  try {
+    const tab = await ctx.newPage();
+    const deadline = Date.now() + 1000;
+    for (;;) {
+      const resp = await tab.goto(server.base + pathname);
+      const html = await tab.content();
+      if ((resp.status() === 200 && re.test(html)) || Date.now() > deadline) {
+        return { status: resp.status(), html, h1: await tab.locator('h1').first().innerText().catch(() => '') };
+      }
+      await sleep(100);
+    }
+  } finally {
+    await ctx.close();
+  }
+}
+
+test('flow: an edit of the published item, saved, is on the public page at once', {
+  timeout: 30_000,
+  todo: 'BUG: for up to 200 ms after a save the server still sends the old public page from its ' +
+    'page cache (http.c drops cached pages when its 200 ms poll of meta.rev sees a change; the ' +
+    'admin\'s own writes do not drop them)',
+}, async () => {
+  const { page } = flow;
+  // the old page is in the server's cache
+  assert.match((await publicPage(server.base, flow.url)).text, /agreed on a plan/);
+  await page.getByLabel('Text (Markdown)').fill(flow.body2);
+  const [posted] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Save', exact: true }).click(),
+  ]);
+  // the save is committed when its answer comes
+  const pub = await publicPage(server.base, flow.url);
+  await page.waitForURL(/done=saved/, { waitUntil: 'load' });
+  assert.equal(posted.status(), 303);
+  assert.match(await page.locator('.status').first().innerText(), /published/);
+  assert.equal(pub.status, 200);
+  assert.match(pub.text, /<strong>second version<\/strong>/, 'right after the save, the public page is the old one');
+});
+
+test('flow: a reader then sees the edit', { timeout: 30_000 }, async () => {
+  const seen = await readerSees(flow.url, /second version/);
+  assert.equal(seen.status, 200);
+  assert.match(seen.html, /<strong>second version<\/strong>/, 'the public page does not show the edit');
+  assert.ok(!seen.html.includes('agreed on a plan'), 'the public page still shows the first text');
+});
+
+test('flow: "View on the site" in the editor\'s browser shows the edit', {
+  timeout: 30_000,
+  todo: 'BUG: public pages are sent with "Cache-Control: public, max-age=60, must-revalidate", so ' +
+    'a browser that viewed the page before the save shows the old page, from its cache, for up to 60 s',
+}, async () => {
+  const { page } = flow;
+  await page.goto(`${server.base}/admin/items/${flow.id}?done=saved`);
+  const [v] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    page.getByRole('link', { name: 'View on the site' }).click(),
+  ]);
+  assert.equal(v.status(), 200);
+  const html = await page.content();
+  assert.match(html, /<strong>second version<\/strong>/,
+    `the editor's browser shows the old page (Cache-Control: ${v.headers()['cache-control']})`);
+});
+
+test('flow: Revisions: compare, restore revision 1: a reader sees the first text, still published', { timeout: 30_000 }, async () => {
+  const { page } = flow;
+  await page.goto(`${server.base}/admin/items/${flow.id}`);
+  let r = await follow(page, 'Revisions');
+  assert.equal(r.status(), 200);
+  assert.equal(new URL(page.url()).pathname, `/admin/items/${flow.id}/revisions`);
+  assert.equal(await page.locator('table tbody tr').count(), 4,
+    'revisions: save, schedule, the timer\'s publish, save');
+  await page.getByLabel('Compare from revision 1').check();
+  await page.getByLabel('Compare to revision 4').check();
+  r = await submit(page, 'Compare');
+  assert.equal(r.status(), 200);
+  assert.match(await page.locator('main').innerText(), /second version/);
+  await page.goBack();
+  r = await submit(page, 'Restore revision 1');
+  assert.equal(r.status(), 200);
+  assert.equal(itemId(page.url()), flow.id);
+  assert.match(new URL(page.url()).search, /done=restored/);
+  assert.match(await page.locator('.status').first().innerText(), /published/, 'a restore changed the status');
+  assert.equal((await page.getByLabel('Text (Markdown)').inputValue()).trimEnd(), flow.body1);
+  assert.equal(await page.getByRole('link', { name: 'View on the site' }).getAttribute('href'), flow.url);
+  const seen = await readerSees(flow.url, /agreed on a plan/);
+  assert.equal(seen.status, 200, 'the restored item is no longer public');
+  assert.ok(seen.h1.includes(flow.title), `the public page's heading is "${seen.h1}"`);
+  assert.match(seen.html, /<strong>agreed on a plan<\/strong>/, 'the public page does not show the restored text');
+  assert.ok(!seen.html.includes('second version'), 'the public page still shows the edit');
+});
+
+test('flow: no request went to another host', async () => {
+  assert.ok(flow.context, 'the flow did not run');
+  await flow.context.close();
+  assert.deepEqual(flow.foreign, [], `the flow asked other hosts:\n${flow.foreign.join('\n')}`);
+});
 
 // ---- 3: axe ------------------------------------------------------------------
 
@@ -419,52 +513,88 @@ async function overflow(page) {
   });
 }
 
-test('320px: no horizontal scroll on the dashboard and the editor', { timeout: 30_000 }, async () => {
+let narrow;
+
+async function measure(what) {
+  const o = await overflow(narrow);
+  assert.ok(o.scrollWidth <= WIDTH, `${what} is ${o.scrollWidth}px wide at ${WIDTH}px: ${o.wide.join(', ')}`);
+}
+
+test('320px: no horizontal scroll on the dashboard', { timeout: 30_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: WIDTH, height: 640 } });
-  try {
-    const page = await context.newPage();
-    await signIn(page, server.base, EDITOR);
-    assert.equal(new URL(page.url()).pathname, '/admin');
-    const bad = [];
-    const measure = async (what) => {
-      const o = await overflow(page);
-      if (o.scrollWidth > WIDTH) bad.push(`${what} is ${o.scrollWidth}px wide: ${o.wide.join(', ')}`);
-    };
-    await measure('the dashboard');
-    await page.goto(server.base + '/admin/items/new?kind=press-release');
-    await measure('the new item editor');
-    await page.getByLabel('Title', { exact: true }).fill('A rather long title to preview on a phone screen');
-    await page.getByLabel('Text (Markdown)').fill('Some **strong** words and a https://example.org/a/very/long/address/that/does/not/break/easily');
-    await submit(page, 'Save');
-    await measure('the editor of a saved item');
-    await submit(page, 'Preview');
-    await measure('the editor with a preview');
-    assert.deepEqual(bad, [], `at ${WIDTH}px:\n${bad.join('\n')}`);
-  } finally {
-    await context.close();
-  }
+  narrow = await context.newPage();
+  await signIn(narrow, server.base, EDITOR);
+  assert.equal(new URL(narrow.url()).pathname, '/admin');
+  await measure('the dashboard');
+});
+
+test('320px: no horizontal scroll on the editor (new, and saved)', {
+  timeout: 30_000,
+  todo: 'BUG: the editor is 336px wide at 320px: the "Date" fieldset keeps the default ' +
+    'min-width: min-content (its datetime-local input), and admin.css does not set fieldset{min-width:0}',
+}, async () => {
+  await narrow.goto(server.base + '/admin/items/new?kind=press-release');
+  await measure('the new item editor');
+  await narrow.getByLabel('Title', { exact: true }).fill('A rather long title, to save on a phone screen');
+  await narrow.getByLabel('Text (Markdown)').fill('Some **strong** words.');
+  await submit(narrow, 'Save');
+  assert.match(narrow.url(), /done=created/);
+  await measure('the editor of a saved item');
+});
+
+test('320px: no horizontal scroll on the editor\'s preview of a long web address', {
+  timeout: 30_000,
+  todo: 'BUG: the preview does not wrap a long web address (admin.css has no overflow-wrap for ' +
+    'section.preview, where the site\'s style.css has overflow-wrap: break-word)',
+}, async () => {
+  await narrow.goto(server.base + '/admin/items/new?kind=press-release');
+  // (the Date fieldset is set aside: its own bug is the test above)
+  await narrow.getByLabel('Title', { exact: true }).fill('A preview on a phone');
+  await narrow.getByLabel('Text (Markdown)').fill(
+    'See https://example.org/reports/2026/a-very-long-address-that-does-not-break-easily for the report.');
+  await submit(narrow, 'Preview');
+  const o = await narrow.evaluate((w) => {
+    const r = document.querySelector('section.preview').getBoundingClientRect();
+    return { right: Math.round(r.right), wide: [...document.querySelectorAll('section.preview *')]
+      .filter((e) => e.getBoundingClientRect().right > w + 0.5)
+      .map((e) => `${e.tagName.toLowerCase()} (right edge ${Math.round(e.getBoundingClientRect().right)}px)`) };
+  }, WIDTH);
+  assert.deepEqual(o.wide, [], `the preview overflows ${WIDTH}px: ${o.wide.join(', ')}`);
+  await narrow.context().close();
+  narrow = null;
 });
 
 // ---- the cookie of the normal mode ----------------------------------------------
 
-test('normal mode: Chromium keeps the __Host- session cookie over http://127.0.0.1 and signs in',
-  { timeout: 30_000 }, async () => {
-    const normal = await startAdminHerald({ users: [EDITOR] });
-    const context = await browser.newContext({ javaScriptEnabled: false });
-    try {
-      const page = await context.newPage();
-      const resp = await signIn(page, normal.base, EDITOR);
-      const cookies = (await context.cookies()).map((c) => `${c.name} (secure ${c.secure})`);
-      assert.equal(new URL(page.url()).pathname, '/admin',
-        `sign-in answered ${resp.status()} at ${page.url()}; cookies kept: ${cookies.join(', ') || 'none'}`);
-      assert.ok(cookies.includes('__Host-herald-session (secure true)'), cookies.join(', '));
-    } finally {
-      await context.close();
-      await normal.stop();
-    }
-  });
+test('normal mode: Chromium keeps the __Host- cookies over http://127.0.0.1 and the editor signs in', {
+  timeout: 30_000,
+  todo: 'BUG: without --dev-http, Set-Cookie reads "...; HttpOnly; Secure SameSite=Strict" (auth.c, ' +
+    'auth_set_cookie: no ";" after Secure), so the cookie has no Secure attribute, Chromium drops ' +
+    'every __Host- cookie, and sign-in answers 403',
+}, async () => {
+  const normal = await startAdminHerald({ users: [EDITOR] });
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  try {
+    const r = await fetch(normal.base + '/admin/login');
+    await r.arrayBuffer();
+    const sc = r.headers.getSetCookie().find((c) => c.startsWith('__Host-herald-login=')) || '';
+    const attrs = sc.split(';').slice(1).map((a) => a.trim().toLowerCase());
+    assert.ok(attrs.includes('secure') && attrs.includes('httponly') && attrs.includes('samesite=strict') &&
+      attrs.includes('path=/'), `the login cookie's attributes: ${JSON.stringify(sc)}`);
+    const page = await context.newPage();
+    const resp = await signIn(page, normal.base, EDITOR);
+    const cookies = (await context.cookies()).map((c) => `${c.name} (secure ${c.secure})`);
+    assert.equal(new URL(page.url()).pathname, '/admin',
+      `sign-in answered ${resp.status()} at ${page.url()}; cookies kept: ${cookies.join(', ') || 'none'}`);
+    assert.ok(cookies.includes('__Host-herald-session (secure true)'), cookies.join(', '));
+  } finally {
+    await context.close();
+    await normal.stop();
+  }
+});
 
 test('the server exits 0 on SIGTERM after the admin run', async () => {
+  await narrow?.context().close();
   await browser.close();
   browser = null;
   await server.stop();
