@@ -758,91 +758,44 @@ item_preview(struct req *r, struct auth_user *u, long long id)
 	return page_item_show(r, it, 1);
 }
 
+/* The item's title and author for the revision pages; NULL (status
+ * set) when there is none or the user may not see it. */
+static struct val *
+item_rev_item(struct req *r, struct auth_user *u, long long id)
+{
+	struct val *it = db_query_one(r->db, r->a,
+	    "SELECT id, title, author_id FROM item WHERE id = ?", "i", id);
+
+	if (it == NULL)
+		r->status = 404;
+	else if (u->role == USER_AUTHOR && page_int(it, "author_id") != u->id)
+		r->status = 403;
+	else
+		return it;
+	return NULL;
+}
+
 static int
 item_revisions(struct req *r, struct auth_user *u, long long id)
 {
-	struct val *v, *rows, *it;
-	size_t i;
+	struct val *it = item_rev_item(r, u, id);
 
-	it = db_query_one(r->db, r->a,
-	    "SELECT id, title, author_id FROM item WHERE id = ?", "i", id);
 	if (it == NULL)
-		return r->status = 404;
-	if (u->role == USER_AUTHOR && page_int(it, "author_id") != u->id)
-		return r->status = 403;
-	v = admin_view(
-	    r, arena_printf(r->a, "Revisions: %s", page_str(it, "title")));
-	if (db_query(r->db, r->a, &rows,
-		"SELECT r.id, r.created_at, r.action, coalesce(u.name, "
-		"'(timer)') AS who FROM revision r LEFT JOIN user u "
-		"ON u.id = r.user_id WHERE r.entity = 'item' AND "
-		"r.entity_id = ? ORDER BY r.id DESC",
-		"i", id) == -1)
-		return r->status = 500;
-	for (i = 0; i < rows->u.list.n; i++) {
-		struct val *o = rows->u.list.items[i];
-
-		val_set_str(
-		    r->a, o, "when", page_iso(r, page_int(o, "created_at"), 0));
-		val_set_int(r->a, o, "n", (long long)(rows->u.list.n - i));
-		val_set_bool(r->a, o, "first_a", i == 1);
-		val_set_bool(r->a, o, "first_b", i == 0);
-	}
-	val_set(r->a, v, "revisions", rows);
-	val_set_int(r->a, v, "id", id);
-	val_set_int(r->a, v, "item_id", id);
-	val_set_bool(r->a, v, "can_restore",
+		return r->status;
+	return admin_rev_list(r, u, "item", id, page_str(it, "title"),
+	    arena_printf(r->a, "/admin/items/%lld", id),
 	    u->role <= USER_EDITOR || page_int(it, "author_id") == u->id);
-	admin_render(r, u, "revisions", v);
-	return r->status;
 }
 
 static int
 item_compare(struct req *r, struct auth_user *u, long long id)
 {
-	const char *sa = req_arg(r, "a"), *sb = req_arg(r, "b");
-	struct val *v, *ra, *rb, *it;
-	struct buf b;
-	int changed;
+	struct val *it = item_rev_item(r, u, id);
 
-	it = db_query_one(r->db, r->a,
-	    "SELECT id, title, author_id FROM item WHERE id = ?", "i", id);
-	if (it == NULL || sa == NULL || sb == NULL)
-		return r->status = 404;
-	if (u->role == USER_AUTHOR && page_int(it, "author_id") != u->id)
-		return r->status = 403;
-	ra = db_query_one(r->db, r->a,
-	    "SELECT id, created_at, text FROM revision WHERE id = ? AND "
-	    "entity = 'item' AND entity_id = ?",
-	    "ii", strtoll(sa, NULL, 10), id);
-	rb = db_query_one(r->db, r->a,
-	    "SELECT id, created_at, text FROM revision WHERE id = ? AND "
-	    "entity = 'item' AND entity_id = ?",
-	    "ii", strtoll(sb, NULL, 10), id);
-	if (ra == NULL || rb == NULL)
-		return r->status = 404;
-	v = admin_view(
-	    r, arena_printf(r->a, "Compare: %s", page_str(it, "title")));
-	buf_init(&b, (size_t)8 << 20);
-	changed =
-	    diff_html(&b, page_str(ra, "text"), strlen(page_str(ra, "text")),
-		page_str(rb, "text"), strlen(page_str(rb, "text")));
-	if (changed < 0) {
-		buf_free(&b);
-		return r->status = 500;
-	}
-	val_set(r->a, v, "diff", val_html(r->a, buf_cstr(&b), b.len));
-	buf_free(&b);
-	val_set_int(r->a, v, "changed", changed);
-	val_set_int(r->a, v, "id", id);
-	val_set_int(r->a, v, "a", page_int(ra, "id"));
-	val_set_int(r->a, v, "b", page_int(rb, "id"));
-	val_set_str(
-	    r->a, v, "a_when", page_iso(r, page_int(ra, "created_at"), 0));
-	val_set_str(
-	    r->a, v, "b_when", page_iso(r, page_int(rb, "created_at"), 0));
-	admin_render(r, u, "compare", v);
-	return r->status;
+	if (it == NULL)
+		return r->status;
+	return admin_rev_compare(r, u, "item", id, page_str(it, "title"),
+	    arena_printf(r->a, "/admin/items/%lld", id));
 }
 
 /* POST /admin/items/ID/restore: the content of a revision comes back;
@@ -853,7 +806,8 @@ item_restore(
     struct req *r, struct auth_user *u, long long id, const struct form *f)
 {
 	struct db *w = http_db_rw(r->site);
-	struct val *rev, *it, *meta;
+	struct val *it, *meta;
+	const char *text;
 	const char *rid = form_get(f, "revision"), *body, *kind, *oldpath;
 	size_t blen;
 	char err[512], date[64];
@@ -871,14 +825,10 @@ item_restore(
 		(strcmp(page_str(it, "status"), "draft") &&
 		    strcmp(page_str(it, "status"), "review"))))
 		return r->status = 403;
-	rev = db_query_one(w, r->a,
-	    "SELECT text FROM revision WHERE id = ? AND entity = 'item' AND "
-	    "entity_id = ?",
-	    "ii", strtoll(rid, NULL, 10), id);
-	if (rev == NULL)
+	if ((text = admin_rev_text(r, w, "item", id, rid)) == NULL)
 		return r->status = 404;
-	if (fm_parse(r->a, page_str(rev, "text"), strlen(page_str(rev, "text")),
-		&meta, &body, &blen, err, sizeof(err)) == -1)
+	if (fm_parse(r->a, text, strlen(text), &meta, &body, &blen, err,
+		sizeof(err)) == -1)
 		return r->status = 500;
 	body = arena_strndup(r->a, body, blen);
 	while (*body == '\n')

@@ -586,6 +586,10 @@ thing_show(struct req *r, struct auth_user *u, enum thing_kind k, struct val *v,
 	val_set_str(r->a, v, "many", d->many);
 	val_set_str(r->a, v, "one", d->one);
 	val_set_int(r->a, v, "id", id);
+	if (id != 0)
+		val_set_str(r->a, v, "revisions_url",
+		    arena_printf(
+			r->a, "/admin/%s/%lld/revisions", d->section, id));
 	val_set_bool(r->a, v, "has_file", k == THING_PUB);
 	if (k == THING_PUB && *page_str(fv, "file_name")) {
 		val_set_str(r->a, v, "file_name", page_str(fv, "file_name"));
@@ -999,6 +1003,69 @@ fail:
 	return r->status = 500;
 }
 
+/* /admin/KIND/ID/revisions, /compare and (POST) /restore: a restore
+ * sends the revision's fields through the editor's own save, so it is
+ * checked like any save (a publication keeps its current file). */
+static int
+thing_revisions(struct req *r, struct auth_user *u, enum thing_kind k,
+    long long id, const char *what, const struct form *f)
+{
+	const struct thing_def *d = &thing_defs[k];
+	int post = strcmp(r->method, "POST") == 0;
+	struct val *cur, *meta;
+	struct form rf;
+	const char *base, *text, *body;
+	size_t i, blen;
+	char err[256];
+
+	if ((cur = db_query_one(r->db, r->a, d->sql_get, "i", id)) == NULL)
+		return r->status = 404;
+	base = arena_printf(r->a, "/admin/%s/%lld", d->section, id);
+	if (strcmp(what, "revisions") == 0 && !post)
+		return admin_rev_list(
+		    r, u, d->entity, id, page_str(cur, d->name_field), base, 1);
+	if (strcmp(what, "compare") == 0 && !post)
+		return admin_rev_compare(
+		    r, u, d->entity, id, page_str(cur, d->name_field), base);
+	if (strcmp(what, "restore") != 0 || !post)
+		return r->status = 404;
+	text = admin_rev_text(
+	    r, http_db_rw(r->site), d->entity, id, form_get(f, "revision"));
+	if (text == NULL)
+		return r->status = 404;
+	if (fm_parse(r->a, text, strlen(text), &meta, &body, &blen, err,
+		sizeof(err)) == -1)
+		return r->status = 500;
+	while (blen > 0 && *body == '\n') {
+		body++;
+		blen--;
+	}
+	memset(&rf, 0, sizeof(rf));
+	rf.cap = meta->u.obj.n + 2;
+	rf.f = arena_alloc(r->a, rf.cap * sizeof(*rf.f));
+	for (i = 0; i < meta->u.obj.n; i++) {
+		if (meta->u.obj.kv[i].v->type != VAL_STR ||
+		    strcmp(meta->u.obj.kv[i].key, "file") == 0)
+			continue;
+		rf.f[rf.n].name = meta->u.obj.kv[i].key;
+		rf.f[rf.n].value = meta->u.obj.kv[i].v->u.str.s;
+		rf.f[rf.n++].len = meta->u.obj.kv[i].v->u.str.len;
+	}
+	rf.f[rf.n].name = "body";
+	rf.f[rf.n].value = arena_strndup(r->a, body, blen);
+	rf.f[rf.n++].len = blen;
+	rf.f[rf.n].name = "action";
+	rf.f[rf.n].value = "save";
+	rf.f[rf.n++].len = 4;
+	thing_post(r, u, k, id, &rf);
+	if (r->status == 303)
+		admin_audit(r, u, arena_printf(r->a, "%s.restore", d->entity),
+		    page_str(cur, d->name_field),
+		    arena_printf(r->a, "id %lld, revision %s", id,
+			form_get(f, "revision")));
+	return r->status;
+}
+
 /* ---- settings and social accounts (admins only) ------------------------- */
 
 /* Renders the settings page; fv: the settings form's values (NULL: from
@@ -1255,7 +1322,7 @@ admin_things(struct req *r, struct auth_user *u, const char **part, int n,
 	for (k = 0; k < THING_KIND__MAX; k++)
 		if (strcmp(part[0], thing_defs[k].section) == 0)
 			break;
-	if (k == THING_KIND__MAX || n > 2)
+	if (k == THING_KIND__MAX || n > 3)
 		return r->status = 404;
 	if (n == 1 || *part[1] == '\0')
 		return post ? (r->status = 405)
@@ -1266,6 +1333,9 @@ admin_things(struct req *r, struct auth_user *u, const char **part, int n,
 	id = strtoll(part[1], &end, 10);
 	if (*end != '\0' || end == part[1] || id <= 0)
 		return r->status = 404;
+	if (n == 3)
+		return thing_revisions(
+		    r, u, (enum thing_kind)k, id, part[2], f);
 	return post ? thing_post(r, u, (enum thing_kind)k, id, f)
 		    : thing_editor(r, u, (enum thing_kind)k, id);
 }

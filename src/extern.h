@@ -791,6 +791,16 @@ int admin_things(struct req *, struct auth_user *, const char **part,
 int admin_users(struct req *, struct auth_user *, const char **part,
     int n, const struct form *);
 int admin_audit_page(struct req *, struct auth_user *);
+/* Revisions of entity ("item", "publication", ...) id, whose editor is
+ * at base ("/admin/items/12"): the list (with restore buttons when
+ * can_restore), the comparison of revisions ?a= and ?b=, and the text of
+ * revision rid (NULL when it is not one of that entity's). */
+int admin_rev_list(struct req *, struct auth_user *, const char *entity,
+    long long id, const char *title, const char *base, int can_restore);
+int admin_rev_compare(struct req *, struct auth_user *, const char *entity,
+    long long id, const char *title, const char *base);
+const char *admin_rev_text(struct req *, struct db *, const char *entity,
+    long long id, const char *rid);
 /* Publishes the scheduled items whose time has come (the server's timer
  * calls it every second); returns how many, or -1. */
 int admin_publish_due(struct db *, time_t now);

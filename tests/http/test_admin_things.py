@@ -632,3 +632,43 @@ def test_blocks(admin, editor, srv):
     r = editor.post("/admin/blocks/%d" % bid, {"action": "delete"})
     assert r.status == 303
     assert not db_rows(srv, "SELECT id FROM block WHERE id = ?", (bid,))
+
+
+def test_member_revisions_compare_restore(editor, srv):
+    r = editor.post("/admin/members/new", {
+        "action": "save", "name": "First Name Org", "country": "Peru",
+        "body": "The first text."})
+    mid = created_id(r, "members")
+    r = editor.post("/admin/members/%d" % mid, {
+        "action": "save", "name": "Second Name Org", "country": "Peru",
+        "slug": "first-name-org", "body": "The second text."})
+    assert created_id(r, "members") == mid
+    public(srv, "/members/first-name-org", contains="Second Name Org")
+    page = editor.get("/admin/members/%d" % mid)
+    assert "/admin/members/%d/revisions" % mid in page.text
+    revs = editor.get("/admin/members/%d/revisions" % mid)
+    assert revs.status == 200
+    ids = re.findall(r'name="revision" value="(\d+)"', revs.text)
+    assert len(ids) == 2, ids
+    newest, first = ids[0], ids[-1]
+    cmp = editor.get("/admin/members/%d/compare?a=%s&b=%s" %
+                     (mid, first, newest))
+    assert cmp.status == 200
+    assert re.search(r"<del>[^<]*First Name Org", cmp.text), cmp.text
+    assert re.search(r"<ins>[^<]*Second Name Org", cmp.text), cmp.text
+    # a revision of another member is not this one's
+    assert editor.get("/admin/members/%d/compare?a=%s&b=999999" %
+                      (mid, first)).status == 404
+    r = editor.post("/admin/members/%d/restore" % mid, {"revision": first})
+    assert r.status == 303, r
+    public(srv, "/members/first-name-org", contains="The first text.")
+    assert db_rows(srv, "SELECT name FROM member WHERE id = ?",
+                   (mid,))[0][0] == "First Name Org"
+    assert db_rows(srv, "SELECT count(*) FROM revision WHERE entity = "
+                   "'member' AND entity_id = ?", (mid,))[0][0] == 3
+    assert db_rows(srv, "SELECT count(*) FROM audit WHERE action = "
+                   "'member.restore'")[0][0] >= 1
+    # without the CSRF token: refused, nothing restored
+    r = editor.post("/admin/members/%d/restore" % mid,
+                    {"revision": newest}, csrf=False)
+    assert r.status == 403
