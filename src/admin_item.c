@@ -388,9 +388,13 @@ item_editor_view(struct req *r, struct auth_user *u, struct val *v,
 		    arena_printf(r->a, "/admin/items/%lld/preview", id));
 		val_set_str(r->a, v, "revisions_url",
 		    arena_printf(r->a, "/admin/items/%lld/revisions", id));
+		/* the query makes the editor's browser fetch the page anew
+		 * rather than show a copy it keeps for a minute */
 		if (strcmp(status, "published") == 0)
 			val_set_str(r->a, v, "public_url",
-			    page_item_path(r, kind, page_str(f, "slug")));
+			    arena_printf(r->a, "%s?v=%lld",
+			        page_item_path(r, kind, page_str(f, "slug")),
+			        (long long)r->now));
 	}
 }
 
@@ -830,6 +834,10 @@ item_restore(
 	if (fm_parse(r->a, text, strlen(text), &meta, &body, &blen, err,
 		sizeof(err)) == -1)
 		return r->status = 500;
+	/* the text of a revision ends with a line break the editor's
+	 * field never keeps */
+	while (blen > 0 && (body[blen - 1] == '\n' || body[blen - 1] == ' '))
+		blen--;
 	body = arena_strndup(r->a, body, blen);
 	while (*body == '\n')
 		body++;

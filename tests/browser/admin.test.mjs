@@ -242,16 +242,23 @@ test('flow: Save makes a draft; the public URL is 404; the admin preview shows i
 
 test('flow: Schedule 2 s ahead: 404 right after, then the timer publishes it; its tag links to /tags/', { timeout: 30_000 }, async () => {
   const { page } = flow;
+  await page.getByLabel('Offset from UTC').fill('+00:00');
   const when = Math.ceil(Date.now() / 1000) + 2;
   await page.getByLabel('Date and time').fill(utcLocal(when));
-  await page.getByLabel('Offset from UTC').fill('+00:00');
-  const r = await submit(page, 'Schedule');
-  assert.equal(r.status(), 200);
+  const [posted] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Schedule', exact: true }).click(),
+  ]);
+  // right after the answer: not public yet
+  const early = await publicStatus(server.base, flow.url);
+  const checkedAt = Date.now() / 1000;
+  await page.waitForURL(/\/admin\/items\/\d+\?/, { waitUntil: 'load' });
+  assert.equal(posted.status(), 303, `Schedule answered ${posted.status()}`);
   assert.equal(itemId(page.url()), flow.id);
   assert.match(new URL(page.url()).search, /done=scheduled/);
   assert.match(await page.locator('.status').first().innerText(), /scheduled/);
-  assert.equal(await publicStatus(server.base, flow.url), 404, 'a scheduled item is public before its time');
-  assert.ok(Date.now() / 1000 < when, 'the 404 check came after the scheduled time');
+  assert.ok(checkedAt < when, 'the 404 check came after the scheduled time');
+  assert.equal(early, 404, 'a scheduled item is public before its time');
 
   // poll the public page, reloading it, for at most 15 s
   const tab = await flow.context.newPage();
@@ -284,7 +291,7 @@ test('flow: Schedule 2 s ahead: 404 right after, then the timer publishes it; it
   }
   await page.goto(`${server.base}/admin/items/${flow.id}`);
   assert.match(await page.locator('.status').first().innerText(), /published/);
-  assert.equal(await page.getByRole('link', { name: 'View on the site' }).getAttribute('href'), flow.url);
+  assert.equal((await page.getByRole('link', { name: 'View on the site' }).getAttribute('href')).split('?')[0], flow.url);
 });
 
 // A reader's view: a new browser context (an empty HTTP cache).
@@ -300,9 +307,7 @@ async function readerSees(pathname) {
   }
 }
 
-test('flow: an edit of the published item, saved, is on the public page at once', {
-  timeout: 30_000,
-}, async () => {
+test('flow: an edit of the published item, saved, is on the public page at once', { timeout: 30_000 }, async () => {
   const { page } = flow;
   // the old page is in the server's cache
   assert.match((await publicPage(server.base, flow.url)).text, /agreed on a plan/);
@@ -327,11 +332,7 @@ test('flow: a reader then sees the edit', { timeout: 30_000 }, async () => {
   assert.ok(!seen.html.includes('agreed on a plan'), 'the public page still shows the first text');
 });
 
-test('flow: "View on the site" in the editor\'s browser shows the edit', {
-  timeout: 30_000,
-  todo: 'BUG: public pages are sent with "Cache-Control: public, max-age=60, must-revalidate", so ' +
-    'a browser that viewed the page before the save shows the old page, from its cache, for up to 60 s',
-}, async () => {
+test('flow: "View on the site" in the editor\'s browser shows the edit', { timeout: 30_000 }, async () => {
   const { page } = flow;
   await page.goto(`${server.base}/admin/items/${flow.id}?done=saved`);
   const [v] = await Promise.all([
@@ -364,7 +365,7 @@ test('flow: Revisions: compare, restore revision 1: a reader sees the first text
   assert.match(new URL(page.url()).search, /done=restored/);
   assert.match(await page.locator('.status').first().innerText(), /published/, 'a restore changed the status');
   assert.equal((await page.getByLabel('Text (Markdown)').inputValue()).trimEnd(), flow.body1);
-  assert.equal(await page.getByRole('link', { name: 'View on the site' }).getAttribute('href'), flow.url);
+  assert.equal((await page.getByRole('link', { name: 'View on the site' }).getAttribute('href')).split('?')[0], flow.url);
   const seen = await readerSees(flow.url);
   assert.equal(seen.status, 200, 'the restored item is no longer public');
   assert.ok(seen.h1.includes(flow.title), `the public page's heading is "${seen.h1}"`);
@@ -531,11 +532,7 @@ test('320px: no horizontal scroll on the dashboard', { timeout: 30_000 }, async 
   await measure('the dashboard');
 });
 
-test('320px: no horizontal scroll on the editor (new, and saved)', {
-  timeout: 30_000,
-  todo: 'BUG: the editor is 336px wide at 320px: the "Date" fieldset keeps the default ' +
-    'min-width: min-content (its datetime-local input), and admin.css does not set fieldset{min-width:0}',
-}, async () => {
+test('320px: no horizontal scroll on the editor (new, and saved)', { timeout: 30_000 }, async () => {
   await narrow.goto(server.base + '/admin/items/new?kind=press-release');
   await measure('the new item editor');
   await narrow.getByLabel('Title', { exact: true }).fill('A rather long title, to save on a phone screen');
@@ -545,11 +542,7 @@ test('320px: no horizontal scroll on the editor (new, and saved)', {
   await measure('the editor of a saved item');
 });
 
-test('320px: no horizontal scroll on the editor\'s preview of a long web address', {
-  timeout: 30_000,
-  todo: 'BUG: the preview does not wrap a long web address (admin.css has no overflow-wrap for ' +
-    'section.preview, where the site\'s style.css has overflow-wrap: break-word)',
-}, async () => {
+test('320px: no horizontal scroll on the editor\'s preview of a long web address', { timeout: 30_000 }, async () => {
   await narrow.goto(server.base + '/admin/items/new?kind=press-release');
   // (the Date fieldset is set aside: its own bug is the test above)
   await narrow.getByLabel('Title', { exact: true }).fill('A preview on a phone');
