@@ -31,38 +31,26 @@ item_kind_ok(const char *k)
 	return 0;
 }
 
-/* ---- an item as a content file ---------------------------------------- */
-
-/* Appends s as a YAML double-quoted scalar (fm.c reads it back). */
-static void
-item_yaml(struct buf *b, const char *s)
+/* The kinds as {value, label, selected} for a <select>. */
+static struct val *
+item_kind_options(struct req *r, const char *kind)
 {
-	const unsigned char *p;
+	struct val *opts = val_list(r->a), *o;
+	size_t i;
 
-	buf_putc(b, '"');
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			buf_putc(b, '\\');
-			buf_putc(b, *p);
-		} else if (*p == '\n')
-			buf_puts(b, "\\n");
-		else if (*p == '\t')
-			buf_puts(b, "\\t");
-		else if (*p < 0x20 || *p == 0x7f)
-			buf_printf(b, "\\x%02x", *p);
-		else
-			buf_putc(b, *p);
+	for (i = 0; i < sizeof(item_kinds) / sizeof(*item_kinds); i++) {
+		o = val_obj(r->a);
+		val_set_str(r->a, o, "value", item_kinds[i]);
+		val_set_str(
+		    r->a, o, "label", page_kind_label(item_kinds[i], 0));
+		val_set_bool(
+		    r->a, o, "selected", strcmp(kind, item_kinds[i]) == 0);
+		val_push(r->a, opts, o);
 	}
-	buf_putc(b, '"');
+	return opts;
 }
 
-static void
-item_yaml_kv(struct buf *b, const char *key, const char *value)
-{
-	buf_printf(b, "%s: ", key);
-	item_yaml(b, value);
-	buf_putc(b, '\n');
-}
+/* ---- an item as a content file ---------------------------------------- */
 
 /* "2014-12-10T09:00:00+07:00" for t in the zone off minutes east. */
 static void
@@ -97,15 +85,15 @@ admin_item_text(struct db *db, struct arena *a, long long id)
 		return NULL;
 	buf_init(&b, (size_t)4 << 20);
 	buf_puts(&b, "---\n");
-	item_yaml_kv(&b, "title", page_str(it, "title"));
-	item_yaml_kv(&b, "kind", page_str(it, "kind"));
-	item_yaml_kv(&b, "slug", page_str(it, "slug"));
-	item_yaml_kv(&b, "status", page_str(it, "status"));
+	fm_write_kv(&b, "", "title", page_str(it, "title"));
+	fm_write_kv(&b, "", "kind", page_str(it, "kind"));
+	fm_write_kv(&b, "", "slug", page_str(it, "slug"));
+	fm_write_kv(&b, "", "status", page_str(it, "status"));
 	item_date(date, sizeof(date), page_int(it, "published_at"),
 	    page_int(it, "tz_offset"));
-	item_yaml_kv(&b, "date", date);
-	item_yaml_kv(&b, "lang", page_str(it, "lang"));
-	item_yaml_kv(&b, "summary", page_str(it, "summary"));
+	fm_write_kv(&b, "", "date", date);
+	fm_write_kv(&b, "", "lang", page_str(it, "lang"));
+	fm_write_kv(&b, "", "summary", page_str(it, "summary"));
 	if (db_query(db, a, &rows,
 		"SELECT t.name FROM item_tag it JOIN tag t ON t.id = it.tag_id "
 		"WHERE it.item_id = ? AND substr(t.name, 1, 1) <> '#' "
@@ -115,7 +103,8 @@ admin_item_text(struct db *db, struct arena *a, long long id)
 		for (i = 0; i < rows->u.list.n; i++) {
 			if (i)
 				buf_puts(&b, ", ");
-			item_yaml(&b, page_str(rows->u.list.items[i], "name"));
+			fm_write_str(
+			    &b, page_str(rows->u.list.items[i], "name"));
 		}
 		buf_puts(&b, "]\n");
 	}
@@ -127,17 +116,18 @@ admin_item_text(struct db *db, struct arena *a, long long id)
 		for (i = 0; i < rows->u.list.n; i++) {
 			if (i)
 				buf_puts(&b, ", ");
-			item_yaml(&b, page_str(rows->u.list.items[i], "slug"));
+			fm_write_str(
+			    &b, page_str(rows->u.list.items[i], "slug"));
 		}
 		buf_puts(&b, "]\n");
 	}
 	if (strcmp(page_str(it, "kind"), "event") == 0) {
-		item_yaml_kv(&b, "start", page_str(it, "starts"));
-		item_yaml_kv(&b, "end", page_str(it, "ends"));
-		item_yaml_kv(&b, "timezone", page_str(it, "timezone"));
-		item_yaml_kv(&b, "venue", page_str(it, "venue"));
-		item_yaml_kv(&b, "city", page_str(it, "city"));
-		item_yaml_kv(&b, "country", page_str(it, "country"));
+		fm_write_kv(&b, "", "start", page_str(it, "starts"));
+		fm_write_kv(&b, "", "end", page_str(it, "ends"));
+		fm_write_kv(&b, "", "timezone", page_str(it, "timezone"));
+		fm_write_kv(&b, "", "venue", page_str(it, "venue"));
+		fm_write_kv(&b, "", "city", page_str(it, "city"));
+		fm_write_kv(&b, "", "country", page_str(it, "country"));
 	}
 	buf_puts(&b, "---\n\n");
 	buf_puts(&b, page_str(it, "body"));
@@ -219,17 +209,7 @@ item_list(struct req *r, struct auth_user *u)
 				strcmp(page_str(o, "status"), "review") == 0)));
 	}
 	val_set(r->a, v, "items", rows);
-	opts = val_list(r->a);
-	for (i = 0; i < sizeof(item_kinds) / sizeof(*item_kinds); i++) {
-		o = val_obj(r->a);
-		val_set_str(r->a, o, "value", item_kinds[i]);
-		val_set_str(
-		    r->a, o, "label", page_kind_label(item_kinds[i], 0));
-		val_set_bool(
-		    r->a, o, "selected", strcmp(kind, item_kinds[i]) == 0);
-		val_push(r->a, opts, o);
-	}
-	val_set(r->a, v, "kinds", opts);
+	val_set(r->a, v, "kinds", item_kind_options(r, kind));
 	opts = val_list(r->a);
 	for (i = 0; i < 5; i++) {
 		o = val_obj(r->a);
@@ -334,7 +314,7 @@ static void
 item_editor_view(struct req *r, struct auth_user *u, struct val *v,
     struct val *f, long long id)
 {
-	struct val *rows, *opts, *o;
+	struct val *rows, *o;
 	const char *kind = page_str(f, "kind"), *status = page_str(f, "status");
 	size_t i;
 	int mine, editor = u->role <= USER_EDITOR;
@@ -344,17 +324,7 @@ item_editor_view(struct req *r, struct auth_user *u, struct val *v,
 	val_set_str(r->a, v, "action",
 	    id ? arena_printf(r->a, "/admin/items/%lld", id)
 	       : "/admin/items/new");
-	opts = val_list(r->a);
-	for (i = 0; i < sizeof(item_kinds) / sizeof(*item_kinds); i++) {
-		o = val_obj(r->a);
-		val_set_str(r->a, o, "value", item_kinds[i]);
-		val_set_str(
-		    r->a, o, "label", page_kind_label(item_kinds[i], 0));
-		val_set_bool(
-		    r->a, o, "selected", strcmp(kind, item_kinds[i]) == 0);
-		val_push(r->a, opts, o);
-	}
-	val_set(r->a, v, "kinds", opts);
+	val_set(r->a, v, "kinds", item_kind_options(r, kind));
 	val_set_bool(r->a, v, "is_event", strcmp(kind, "event") == 0);
 	if (db_query(r->db, r->a, &rows,
 		"SELECT slug, name FROM region ORDER BY position, name",
@@ -393,8 +363,8 @@ item_editor_view(struct req *r, struct auth_user *u, struct val *v,
 		if (strcmp(status, "published") == 0)
 			val_set_str(r->a, v, "public_url",
 			    arena_printf(r->a, "%s?v=%lld",
-			        page_item_path(r, kind, page_str(f, "slug")),
-			        (long long)r->now));
+				page_item_path(r, kind, page_str(f, "slug")),
+				(long long)r->now));
 	}
 }
 

@@ -189,38 +189,6 @@ thing_error(
 	val_push(r->a, list, o);
 }
 
-/* Appends s as a YAML double-quoted scalar (fm.c reads it back). */
-static void
-thing_yaml(struct buf *b, const char *s)
-{
-	const unsigned char *p;
-
-	buf_putc(b, '"');
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			buf_putc(b, '\\');
-			buf_putc(b, *p);
-		} else if (*p == '\n')
-			buf_puts(b, "\\n");
-		else if (*p == '\t')
-			buf_puts(b, "\\t");
-		else if (*p < 0x20 || *p == 0x7f)
-			buf_printf(b, "\\x%02x", *p);
-		else
-			buf_putc(b, *p);
-	}
-	buf_putc(b, '"');
-}
-
-static void
-thing_yaml_kv(
-    struct buf *b, const char *indent, const char *key, const char *value)
-{
-	buf_printf(b, "%s%s: ", indent, key);
-	thing_yaml(b, value);
-	buf_putc(b, '\n');
-}
-
 /* 1 when s is a slug: lowercase ASCII letters, digits and dashes, not
  * starting with a dash, 1 to THING_SLUG_MAX bytes. */
 static int
@@ -235,61 +203,6 @@ thing_slug_ok(const char *s)
 			*s == '-'))
 			return 0;
 	return 1;
-}
-
-/* What the address e-mail registration needs (md.c's callbacks). */
-struct thing_mail {
-	struct db *w;
-	const unsigned char *key;
-	int bad;
-};
-
-/* Stores the reveal token of addr (the public button's value). */
-static void
-thing_mail_seen(void *arg, const char *addr)
-{
-	struct thing_mail *m = arg;
-	char tok[EMAIL_TOKEN_LEN + 1];
-
-	email_token(m->key, addr, tok);
-	if (db_exec(m->w,
-		"INSERT OR IGNORE INTO email_token(token, address) "
-		"VALUES (?, ?)",
-		"tt", tok, addr) < 0)
-		m->bad = 1;
-}
-
-static int
-thing_mail_token(void *arg, const char *addr, char *tok, size_t toklen)
-{
-	struct thing_mail *m = arg;
-
-	if (toklen < EMAIL_TOKEN_LEN + 1)
-		return -1;
-	email_token(m->key, addr, tok);
-	return 0;
-}
-
-/* Registers every address of Markdown md for the reveal, as the renderer
- * will find them (and in plain text); 0 or -1. */
-static int
-thing_mail_md(struct req *r, struct db *w, const char *md)
-{
-	struct thing_mail m = {w, r->site->key, 0};
-	struct md_opts o;
-	struct buf b;
-	int rc;
-
-	memset(&o, 0, sizeof(o));
-	o.hashtag_base = "/tags/";
-	o.email_token = thing_mail_token;
-	o.email_seen = thing_mail_seen;
-	o.email_arg = &m;
-	buf_init(&b, 0);
-	rc = md_to_html(md, strlen(md), &o, &b);
-	buf_free(&b);
-	md_find_emails(md, strlen(md), thing_mail_seen, &m);
-	return rc == -1 || m.bad ? -1 : 0;
 }
 
 /* Writes a revision row of entity id with text; 0 or -1. */
@@ -325,10 +238,10 @@ thing_text(struct req *r, struct db *db, enum thing_kind k, long long id)
 	buf_puts(&b, "---\n");
 	for (i = 0; i < d->nfields; i++)
 		if (strcmp(d->fields[i].name, "body") != 0)
-			thing_yaml_kv(&b, "", d->fields[i].name,
+			fm_write_kv(&b, "", d->fields[i].name,
 			    page_str(row, d->fields[i].name));
 	if (k == THING_PUB && *page_str(row, "file_name"))
-		thing_yaml_kv(&b, "", "file", page_str(row, "file_name"));
+		fm_write_kv(&b, "", "file", page_str(row, "file_name"));
 	buf_puts(&b, "---\n\n");
 	buf_puts(&b, page_str(row, "body"));
 	if (b.len > 0 && b.data[b.len - 1] != '\n')
@@ -353,7 +266,7 @@ thing_settings_text(struct req *r, struct db *db)
 		row = db_query_one(db, r->a,
 		    "SELECT value FROM setting WHERE key = ?", "t",
 		    thing_setting_fields[i].name);
-		thing_yaml_kv(&b, "", thing_setting_fields[i].name,
+		fm_write_kv(&b, "", thing_setting_fields[i].name,
 		    page_str(row, "value"));
 	}
 	if (db_query(db, r->a, &rows,
@@ -363,11 +276,11 @@ thing_settings_text(struct req *r, struct db *db)
 		buf_puts(&b, rows->u.list.n ? "social:\n" : "social: []\n");
 		for (i = 0; i < rows->u.list.n; i++) {
 			row = rows->u.list.items[i];
-			thing_yaml_kv(
+			fm_write_kv(
 			    &b, "  - ", "network", page_str(row, "network"));
-			thing_yaml_kv(
+			fm_write_kv(
 			    &b, "    ", "handle", page_str(row, "handle"));
-			thing_yaml_kv(&b, "    ", "url", page_str(row, "url"));
+			fm_write_kv(&b, "    ", "url", page_str(row, "url"));
 		}
 	}
 	buf_puts(&b, "---\n");
@@ -400,6 +313,23 @@ thing_options(struct req *r, struct val *rows, const char *cur)
 
 /* The fields of a form for the template: label, value, input kind, hint,
  * and whether it holds an error. */
+/* The query of a field's choices ({value, label} rows), or NULL when the
+ * field is no <select>. */
+static const char *
+thing_select_sql(const struct thing_field *fd)
+{
+	if (fd->input == THING_REGION)
+		return "SELECT slug AS value, name AS label FROM region "
+		       "ORDER BY position, name";
+	if (strcmp(fd->name, "about_block") == 0)
+		return "SELECT slug AS value, title AS label FROM block "
+		       "ORDER BY title";
+	if (strcmp(fd->name, "media_contact") == 0)
+		return "SELECT slug AS value, name AS label FROM contact "
+		       "ORDER BY name";
+	return NULL;
+}
+
 static struct val *
 thing_fields_view(struct req *r, const struct thing_field *fields, size_t nf,
     struct val *fv, struct val *v)
@@ -407,6 +337,7 @@ thing_fields_view(struct req *r, const struct thing_field *fields, size_t nf,
 	static const char *const types[THING_INPUT__MAX] = {
 	    "text", "", "number", "url", "email", ""};
 	struct val *list = val_list(r->a), *o, *rows, *errs;
+	const char *sql;
 	size_t i, j;
 
 	errs = val_get(v, "errors");
@@ -427,30 +358,9 @@ thing_fields_view(struct req *r, const struct thing_field *fields, size_t nf,
 		    fd->max > 4000	 ? 16
 			: fd->max > 1000 ? 4
 					 : 3);
-		if (fd->input == THING_REGION) {
+		if ((sql = thing_select_sql(fd)) != NULL) {
 			rows = NULL;
-			db_query(r->db, r->a, &rows,
-			    "SELECT slug AS value, name AS label FROM region "
-			    "ORDER BY position, name",
-			    "");
-			val_set_bool(r->a, o, "is_select", 1);
-			val_set(
-			    r->a, o, "options", thing_options(r, rows, cur));
-		} else if (strcmp(fd->name, "about_block") == 0) {
-			rows = NULL;
-			db_query(r->db, r->a, &rows,
-			    "SELECT slug AS value, title AS label FROM block "
-			    "ORDER BY title",
-			    "");
-			val_set_bool(r->a, o, "is_select", 1);
-			val_set(
-			    r->a, o, "options", thing_options(r, rows, cur));
-		} else if (strcmp(fd->name, "media_contact") == 0) {
-			rows = NULL;
-			db_query(r->db, r->a, &rows,
-			    "SELECT slug AS value, name AS label FROM contact "
-			    "ORDER BY name",
-			    "");
+			db_query(r->db, r->a, &rows, sql, "");
 			val_set_bool(r->a, o, "is_select", 1);
 			val_set(
 			    r->a, o, "options", thing_options(r, rows, cur));
@@ -975,15 +885,12 @@ thing_post(struct req *r, struct auth_user *u, enum thing_kind k, long long id,
 	}
 	for (i = 0; i < (int)d->nfields; i++)
 		if (d->fields[i].md &&
-		    thing_mail_md(r, w, page_str(fv, d->fields[i].name)) == -1)
+		    load_emails(
+			w, r->site->key, page_str(fv, d->fields[i].name)) == -1)
 			goto fail;
-	if (k == THING_CONTACT && *page_str(fv, "email")) {
-		struct thing_mail m = {w, r->site->key, 0};
-
-		thing_mail_seen(&m, page_str(fv, "email"));
-		if (m.bad)
-			goto fail;
-	}
+	if (k == THING_CONTACT &&
+	    load_emails(w, r->site->key, page_str(fv, "email")) == -1)
+		goto fail;
 	if (thing_revision(r, w, u, d->entity, nid, id ? "save" : "create",
 		thing_text(r, w, k, nid)) == -1 ||
 	    admin_audit(r, u,

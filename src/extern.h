@@ -314,6 +314,11 @@ int load_embedded(struct db *, char *err, size_t errlen);
 int load_item_save(struct db *, const unsigned char key[EMAIL_KEY_LEN],
     const char *kind, const struct val *meta, const char *body,
     long long *idp, char *err, size_t errlen);
+/* Registers every e-mail address in Markdown md (as the renderer finds
+ * them, and in plain text) for the public reveal, with the site key;
+ * 0 or -1. */
+int load_emails(struct db *, const unsigned char key[EMAIL_KEY_LEN],
+    const char *md);
 /* ISO 8601 date or date-time; see load.c. */
 int load_parse_date(const char *, struct tm *, int *off, int *has_time,
     int *has_off);
@@ -544,6 +549,12 @@ int api_answer(struct req *, const char *path);
  */
 int fm_parse(struct arena *, const char *src, size_t len, struct val **meta,
     const char **body, size_t *bodylen, char *err, size_t errlen);
+/* Appends s as a double-quoted scalar that fm_parse reads back the same
+ * (quotes, backslashes and control characters escaped). */
+void fm_write_str(struct buf *, const char *s);
+/* Appends the line INDENT KEY: "VALUE". */
+void fm_write_kv(struct buf *, const char *indent, const char *key,
+    const char *value);
 
 /* page.c: helpers the page_*.c files share */
 #define PAGE_SIZE 10

@@ -1046,3 +1046,36 @@ done:
 	buf_free(&p.sb);
 	return rc;
 }
+
+/* ---- writing: the other direction ------------------------------------- */
+
+void
+fm_write_str(struct buf *b, const char *s)
+{
+	const unsigned char *p;
+
+	buf_putc(b, '"');
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			buf_putc(b, '\\');
+			buf_putc(b, *p);
+		} else if (*p == '\n')
+			buf_puts(b, "\\n");
+		else if (*p == '\t')
+			buf_puts(b, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			buf_printf(b, "\\x%02x", *p);
+		else
+			buf_putc(b, *p);
+	}
+	buf_putc(b, '"');
+}
+
+void
+fm_write_kv(struct buf *b, const char *indent, const char *key,
+    const char *value)
+{
+	buf_printf(b, "%s%s: ", indent, key);
+	fm_write_str(b, value);
+	buf_putc(b, '\n');
+}

@@ -280,6 +280,30 @@ load_markdown(struct load *l, const char *what, const char *md)
 	return 0;
 }
 
+int
+load_emails(struct db *db, const unsigned char key[EMAIL_KEY_LEN],
+    const char *md)
+{
+	struct load l;
+	char err[256];
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	l.db = db;
+	l.a = arena_new();
+	l.err = err;
+	l.errlen = sizeof(err);
+	memcpy(l.key, key, EMAIL_KEY_LEN);
+	rc = load_markdown(&l, "text", md);
+	/* and what the renderer would not see, such as a bare address */
+	md_find_emails(md, strlen(md), load_email_seen, &l);
+	if (l.bad_email)
+		rc = -1;
+	email_key_wipe(l.key);
+	arena_free(l.a);
+	return rc;
+}
+
 /* Tag ids for an item: front matter tags, plus the #hashtags of its body
  * (which the renderer links to /tags/NAME). */
 static int

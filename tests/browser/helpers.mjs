@@ -35,22 +35,32 @@ function freePort() {
   });
 }
 
-// Starts `herald serve` on a free port; resolves to { base, stop() }.
-export async function startHerald({ revealLimit = 5 } = {}) {
+// Starts `herald serve` on a free port, with users [{ email, name, role,
+// password }] made by `herald user add` before it serves; devHttp adds
+// --dev-http. Resolves to { base, port, stderr(), stop() }.
+export async function startHerald({ revealLimit = 5, users = [], devHttp = false } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-browser-'));
   const db = path.join(dir, 'site.db');
-  const init = spawnSync(HERALD, ['init', '--db', db], { encoding: 'utf8', timeout: 120_000 });
-  if (init.status !== 0) {
+  const fail = (msg) => {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`herald init --db ${db} failed (${init.status ?? init.error}): ${init.stderr}`);
+    throw new Error(msg);
+  };
+  const init = spawnSync(HERALD, ['init', '--db', db], { encoding: 'utf8', timeout: 120_000 });
+  if (init.status !== 0) fail(`herald init --db ${db} failed (${init.status ?? init.error}): ${init.stderr}`);
+  for (const u of users) {
+    const add = spawnSync(HERALD, ['user', 'add', '--db', db, '--email', u.email, '--name', u.name,
+      '--role', u.role], { input: u.password + '\n', encoding: 'utf8', timeout: 60_000 });
+    if (add.status !== 0) fail(`herald user add ${u.email} failed (${add.status ?? add.error}): ${add.stderr}`);
   }
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const errPath = path.join(dir, 'stderr.log');
   const errFd = openSync(errPath, 'w');
-  const proc = spawn(HERALD, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`,
+  const args = ['serve', '--db', db, '--listen', `127.0.0.1:${port}`,
     '--base-url', base, '--access-log', path.join(dir, 'access.log'),
-    '--reveal-limit', String(revealLimit)], { stdio: ['ignore', 'ignore', errFd] });
+    '--reveal-limit', String(revealLimit)];
+  if (devHttp) args.push('--dev-http');
+  const proc = spawn(HERALD, args, { stdio: ['ignore', 'ignore', errFd] });
   let exited = null;
   const exitP = new Promise((resolve) => {
     proc.on('exit', (code, signal) => { exited = { code, signal }; resolve(exited); });
@@ -78,6 +88,7 @@ export async function startHerald({ revealLimit = 5 } = {}) {
   return {
     base,
     port,
+    stderr,
     // SIGTERM; throws unless it exits 0 within 5 s with a clean stderr.
     async stop() {
       if (stopped) return stopped;

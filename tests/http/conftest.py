@@ -384,11 +384,12 @@ def herald():
 
 @pytest.fixture
 def make_herald():
-    """Factory of servers of their own, each stopped and checked after."""
+    """Factory of servers of their own, each stopped and checked after
+    (cls: a subclass of Herald to start instead)."""
     made = []
 
-    def make(**kw):
-        h = Herald(**kw)
+    def make(cls=None, **kw):
+        h = (cls or Herald)(**kw)
         made.append(h)
         return h.start()
 

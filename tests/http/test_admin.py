@@ -53,23 +53,9 @@ def srv():
 
 
 @pytest.fixture
-def own():
+def own(make_herald):
     """Factory of servers of a test's own, stopped and checked after."""
-    made = []
-
-    def make(**kw):
-        h = AdminHerald(**kw)
-        made.append(h)
-        return h.start()
-
-    yield make
-    errors = []
-    for h in made:
-        try:
-            h.check_stop()
-        except AssertionError as e:
-            errors.append(str(e))
-    assert not errors, "\n\n".join(errors)
+    return lambda **kw: make_herald(cls=AdminHerald, **kw)
 
 
 @pytest.fixture(scope="module")
