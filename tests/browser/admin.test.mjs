@@ -9,10 +9,11 @@
 // cookies (the first test checks the session cookie).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { AXE, launchBrowser } from './helpers.mjs';
+import {
+  axeViolations as axe, describeViolations as describe, launchBrowser, overflow,
+} from './helpers.mjs';
 import { publicPage, publicStatus, signIn, startAdminHerald } from './admin-helpers.mjs';
 
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
 const EDITOR = { email: 'editor@example.org', name: 'Eddie Tor', role: 'editor',
   password: 'editor password 1' };
 const ADMIN = { email: 'admin@example.org', name: 'Ada Min', role: 'admin',
@@ -381,32 +382,6 @@ test('flow: no request went to another host', async () => {
 
 // ---- 3: axe ------------------------------------------------------------------
 
-function describe(violations) {
-  return violations.map((v) => [
-    `- ${v.id} (${v.impact}): ${v.help}`,
-    `  ${v.helpUrl}`,
-    ...v.nodes.slice(0, 5).map((n) =>
-      `    at ${n.target.join(' ')}\n      ${(n.failureSummary || '').replace(/\n/g, '\n      ')}`),
-    v.nodes.length > 5 ? `    ... and ${v.nodes.length - 5} more` : '',
-  ].filter(Boolean).join('\n')).join('\n');
-}
-
-async function axe(page) {
-  if (!await page.evaluate(() => typeof window.axe === 'object')) {
-    await page.addScriptTag({ path: AXE });
-  }
-  return page.evaluate(async (tags) => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, {
-      runOnly: { type: 'tag', values: tags },
-      resultTypes: ['violations'],
-    });
-    return r.violations.map((v) => ({
-      id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-      nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
-    }));
-  }, TAGS);
-}
 
 // Runs check(page, name, status) on every page of the lists, as the
 // editor and then the admin, in contexts made with options.
@@ -503,19 +478,6 @@ test('without JavaScript: every admin page works, asks only the server, keeps it
 
 // ---- 5: 320 px ------------------------------------------------------------------
 
-async function overflow(page) {
-  return page.evaluate(() => {
-    const doc = document.documentElement;
-    const wide = [...document.querySelectorAll('body *')]
-      .map((e) => ({ e, r: e.getBoundingClientRect() }))
-      .filter(({ r }) => r.right > window.innerWidth + 0.5 && r.width > 0)
-      .slice(0, 5)
-      .map(({ e, r }) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}` +
-        `${e.className && typeof e.className === 'string' ? '.' + e.className.trim().replace(/\s+/g, '.') : ''}` +
-        ` (right edge ${Math.round(r.right)}px)`);
-    return { scrollWidth: doc.scrollWidth, wide };
-  });
-}
 
 let narrow;
 

@@ -195,3 +195,50 @@ export async function openEmailAnswer(page, base) {
   await page.waitForLoadState('load');
   return resp;
 }
+
+// The axe-core rules every page must pass.
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+
+// axe-core's violations on the page (AXE_TAGS), as plain objects.
+export async function axeViolations(page) {
+  if (!await page.evaluate(() => typeof window.axe === 'object')) {
+    await page.addScriptTag({ path: AXE });
+  }
+  return page.evaluate(async (tags) => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
+    return r.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+      nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+    }));
+  }, AXE_TAGS);
+}
+
+// The violations as readable lines, for an assertion message.
+export function describeViolations(violations) {
+  return violations.map((v) => [
+    `- ${v.id} (${v.impact}): ${v.help}`,
+    `  ${v.helpUrl}`,
+    ...v.nodes.slice(0, 5).map((n) =>
+      `    at ${n.target.join(' ')}\n      ${(n.failureSummary || '').replace(/\n/g, '\n      ')}`),
+    v.nodes.length > 5 ? `    ... and ${v.nodes.length - 5} more` : '',
+  ].filter(Boolean).join('\n')).join('\n');
+}
+
+// The document's scroll width and the widest elements past the viewport.
+export async function overflow(page) {
+  return page.evaluate(() => {
+    const doc = document.documentElement;
+    const wide = [...document.querySelectorAll('body *')]
+      .map((e) => ({ e, r: e.getBoundingClientRect() }))
+      .filter(({ r }) => r.right > window.innerWidth + 0.5 && r.width > 0)
+      .slice(0, 5)
+      .map(({ e, r }) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}` +
+        `${e.className && typeof e.className === 'string' ? '.' + e.className.trim().replace(/\s+/g, '.') : ''}` +
+        ` (right edge ${Math.round(r.right)}px)`);
+    return { scrollWidth: doc.scrollWidth, wide };
+  });
+}

@@ -2,7 +2,9 @@
 // when the keyboard reaches it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, openEmailAnswer, pageTypes, PAGE_TYPES, startHerald } from './helpers.mjs';
+import {
+  launchBrowser, openEmailAnswer, overflow, pageTypes, PAGE_TYPES, startHerald,
+} from './helpers.mjs';
 
 const WIDTH = 320;
 const HEIGHT = 640;
@@ -27,25 +29,11 @@ after(async () => {
   await server?.stop().catch(() => {});
 });
 
-async function overflow() {
-  return page.evaluate(() => {
-    const doc = document.documentElement;
-    // the widest elements, to say what overflows
-    const wide = [...document.querySelectorAll('body *')]
-      .map((e) => ({ e, r: e.getBoundingClientRect() }))
-      .filter(({ r }) => r.right > window.innerWidth + 0.5 && r.width > 0)
-      .slice(0, 5)
-      .map(({ e, r }) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}` +
-        `${e.className && typeof e.className === 'string' ? '.' + e.className.trim().replace(/\s+/g, '.') : ''}` +
-        ` (right edge ${Math.round(r.right)}px)`);
-    return { scrollWidth: doc.scrollWidth, wide };
-  });
-}
 
 for (const type of TYPES) {
   test(`320px: no horizontal scroll on the ${type}`, { timeout: 30_000 }, async () => {
     await page.goto(server.base + paths[type]);
-    const o = await overflow();
+    const o = await overflow(page);
     assert.ok(o.scrollWidth <= WIDTH,
       `${paths[type]} is ${o.scrollWidth}px wide at ${WIDTH}px: ${o.wide.join(', ')}`);
   });
@@ -53,7 +41,7 @@ for (const type of TYPES) {
 
 test('320px: no horizontal scroll on the e-mail answer page', { timeout: 30_000 }, async () => {
   await openEmailAnswer(page, server.base);
-  const o = await overflow();
+  const o = await overflow(page);
   assert.ok(o.scrollWidth <= WIDTH, `the answer page is ${o.scrollWidth}px wide: ${o.wide.join(', ')}`);
 });
 
