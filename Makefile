@@ -78,7 +78,7 @@ run: deps build/herald
 
 # The whole suite: once with the normal build, once under ASan+UBSan.
 check: deps
-	$(MAKE) all build/test-unit build/asan/herald build/asan/test-unit build/clang/herald
+	$(MAKE) -j2 all build/test-unit build/asan/herald build/asan/test-unit build/clang/herald
 	$(MAKE) lint
 	sh tests/run.sh build build/asan
 
