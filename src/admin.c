@@ -56,6 +56,8 @@ admin_nav(struct req *r, struct auth_user *u)
 	    {"Members", "/admin/members", USER_EDITOR},
 	    {"Contacts", "/admin/contacts", USER_EDITOR},
 	    {"Blocks", "/admin/blocks", USER_EDITOR},
+	    {"Newsletters", "/admin/newsletters", USER_EDITOR},
+	    {"Subscribers", "/admin/subscribers", USER_ADMIN},
 	    {"Settings", "/admin/settings", USER_ADMIN},
 	    {"Users", "/admin/users", USER_ADMIN},
 	    {"Audit log", "/admin/audit", USER_ADMIN},
@@ -554,6 +556,17 @@ admin_dispatch(struct req *r)
 		if (part[1][0] == 'u')
 			return admin_users(r, u, part + 2, n - 2, &f);
 		return post ? (r->status = 405) : admin_audit_page(r, u);
+	}
+	if (strcmp(part[1], "newsletters") == 0) {
+		if (u->role > USER_EDITOR)
+			return r->status = 403;
+		return admin_newsletters(r, u, part + 2, n - 2, &f);
+	}
+	if (strcmp(part[1], "subscribers") == 0 ||
+	    strcmp(part[1], "subscribers.csv") == 0) {
+		if (u->role != USER_ADMIN)
+			return r->status = 403;
+		return admin_subscribers(r, u, part + 1, n - 1, &f);
 	}
 	if (strcmp(part[1], "publications") == 0 ||
 	    strcmp(part[1], "members") == 0 ||

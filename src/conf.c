@@ -25,6 +25,8 @@ conf_defaults(struct conf *c)
 	c->login_account_limit = 8;
 	c->login_window = 900;
 	c->hash_limit = 2;
+	c->mail_rate = 10;
+	c->subscribe_limit = 10;
 }
 
 static int
@@ -121,6 +123,34 @@ conf_set(struct conf *c, const char *key, const char *v, char *err,
 		return conf_uint(&c->login_window, v, 1, 86400, err, errlen);
 	if (strcmp(key, "hash_limit") == 0)
 		return conf_uint(&c->hash_limit, v, 1, 256, err, errlen);
+	if (strcmp(key, "smtp") == 0) {
+		if (*v && strncmp(v, "smtp://", 7) != 0 &&
+		    strncmp(v, "smtps://", 8) != 0) {
+			snprintf(err, errlen, "want smtp://HOST:PORT or "
+			                      "smtps://HOST:PORT");
+			return -1;
+		}
+		return conf_str(c->smtp, sizeof(c->smtp), v, err, errlen);
+	}
+	if (strcmp(key, "smtp_user") == 0)
+		return conf_str(c->smtp_user, sizeof(c->smtp_user), v, err,
+		    errlen);
+	if (strcmp(key, "smtp_password") == 0)
+		return conf_str(c->smtp_password, sizeof(c->smtp_password), v,
+		    err, errlen);
+	if (strcmp(key, "mail_from") == 0) {
+		if (email_valid(v) != 0) {
+			snprintf(err, errlen, "want an e-mail address");
+			return -1;
+		}
+		return conf_str(c->mail_from, sizeof(c->mail_from), v, err,
+		    errlen);
+	}
+	if (strcmp(key, "mail_rate") == 0)
+		return conf_uint(&c->mail_rate, v, 1, 10000, err, errlen);
+	if (strcmp(key, "subscribe_limit") == 0)
+		return conf_uint(&c->subscribe_limit, v, 1, 1000000, err,
+		    errlen);
 	if (strcmp(key, "cache_mb") == 0) {
 		if (conf_uint(&mb, v, 1, 65536, err, errlen) == -1)
 			return -1;

@@ -253,6 +253,47 @@ static const char *const db_migrations[] = {
 	"  height INTEGER NOT NULL, format TEXT NOT NULL,"
 	"  ctype TEXT NOT NULL, data BLOB NOT NULL,"
 	"  PRIMARY KEY (media_id, width, format)) WITHOUT ROWID;",
+
+	/* 5: the newsletter (issue 5): subscribers with their consent, the
+	 * newsletters, and the mail queue: one row per recipient, claimed by
+	 * one sender at a time, so a crash repeats at most the one in flight */
+	"CREATE TABLE subscriber(id INTEGER PRIMARY KEY,"
+	"  email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  lang TEXT NOT NULL DEFAULT 'en',"
+	"  status TEXT NOT NULL CHECK (status IN ('pending', 'confirmed',"
+	"    'unsubscribed')),"
+	"  consent TEXT NOT NULL DEFAULT '',"
+	"  consent_version TEXT NOT NULL DEFAULT '', consent_at INTEGER,"
+	"  source TEXT NOT NULL DEFAULT 'form', client TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL, confirmed_at INTEGER,"
+	"  unsubscribed_at INTEGER, confirm_sent_at INTEGER);"
+	"CREATE INDEX subscriber_status ON subscriber(status, lang);"
+	"CREATE TABLE newsletter(id INTEGER PRIMARY KEY,"
+	"  subject TEXT NOT NULL, intro TEXT NOT NULL DEFAULT '',"
+	"  lang TEXT NOT NULL DEFAULT 'en',"
+	"  status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft',"
+	"    'sending', 'sent')),"
+	"  user_id INTEGER REFERENCES user(id) ON DELETE SET NULL,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	"  queued_at INTEGER, sent_at INTEGER);"
+	"CREATE TABLE newsletter_item(newsletter_id INTEGER NOT NULL"
+	"  REFERENCES newsletter(id) ON DELETE CASCADE,"
+	"  item_id INTEGER NOT NULL REFERENCES item(id) ON DELETE CASCADE,"
+	"  position INTEGER NOT NULL, PRIMARY KEY (newsletter_id, item_id))"
+	"  WITHOUT ROWID;"
+	"CREATE TABLE mail(id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('confirm', 'newsletter')),"
+	"  newsletter_id INTEGER REFERENCES newsletter(id) ON DELETE CASCADE,"
+	"  subscriber_id INTEGER NOT NULL REFERENCES subscriber(id)"
+	"    ON DELETE CASCADE,"
+	"  rcpt TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued',"
+	"    'sending', 'sent', 'failed', 'cancelled')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,"
+	"  claimed_by INTEGER, last_error TEXT NOT NULL DEFAULT '',"
+	"  message_id TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  sent_at INTEGER, UNIQUE (newsletter_id, subscriber_id));"
+	"CREATE INDEX mail_due ON mail(status, next_at);",
 };
 
 /* Tables whose every change must drop the rendered pages. */

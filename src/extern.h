@@ -2,6 +2,7 @@
 #ifndef HERALD_EXTERN_H
 #define HERALD_EXTERN_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -346,6 +347,12 @@ struct conf {
 	unsigned login_account_limit; /* per account per window */
 	unsigned login_window;	/* seconds */
 	unsigned hash_limit;	/* password hashings at once */
+	char smtp[1024];	/* "smtp://host:587", "smtps://host"; "": none */
+	char smtp_user[256];
+	char smtp_password[256];
+	char mail_from[256];	/* the newsletter's From address */
+	unsigned mail_rate;	/* mails a second at most */
+	unsigned subscribe_limit; /* subscriptions per client per hour */
 };
 
 void conf_defaults(struct conf *);
@@ -365,6 +372,7 @@ struct site {
 	struct ratelimit *reveal;
 	struct ratelimit *login_client;	 /* sign-in attempts per client */
 	struct ratelimit *login_account; /* per account (hashed address) */
+	struct ratelimit *subscribe;	 /* subscriptions per client */
 	struct tmpl_set *admin;		 /* the admin's templates */
 	char admin_css_path[128];
 	char css_path[128];	/* "/static/style.HASH.css" */
@@ -798,6 +806,15 @@ int page_media_img(void *arg, const char *src, size_t len,
 /* Publications, members, contacts, blocks, settings, social accounts. */
 int admin_things(struct req *, struct auth_user *, const char **part,
     int n, const struct form *);
+/* Newsletters (editors): /admin/newsletters, .../new, .../ID (compose,
+ * preview, send, progress), .../ID/preview (the mail's HTML). */
+int admin_newsletters(struct req *, struct auth_user *, const char **part,
+    int n, const struct form *);
+/* Subscribers (admins): /admin/subscribers (counts, search, import),
+ * /admin/subscribers.csv (export); part[0] is "subscribers" or
+ * "subscribers.csv". */
+int admin_subscribers(struct req *, struct auth_user *, const char **part,
+    int n, const struct form *);
 /* Users and the audit log (admins only). */
 int admin_users(struct req *, struct auth_user *, const char **part,
     int n, const struct form *);
@@ -818,6 +835,91 @@ int admin_publish_due(struct db *, time_t now);
 /* An item as a content file (front matter and body), the text of a
  * revision; in the arena, NULL when there is no such item. */
 const char *admin_item_text(struct db *, struct arena *, long long id);
+
+/* ---- mail.c: e-mail messages and sending them by SMTP (libcurl) -------- */
+
+struct mail_msg {
+	const char *from_name;	      /* display name (UTF-8), or NULL */
+	const char *from;	      /* address */
+	const char *to;		      /* address */
+	const char *subject;	      /* UTF-8 */
+	const char *message_id;	      /* "<...@host>" */
+	time_t date;
+	const char *text;	      /* the text/plain part (UTF-8, LF) */
+	const char *html;	      /* the text/html part, or NULL */
+	const char *list_unsubscribe; /* URL for List-Unsubscribe, or NULL */
+	const char *list_id;	      /* "news.example.org", or NULL */
+};
+
+enum mail_result { MAIL_SENT, MAIL_TEMPFAIL, MAIL_PERMFAIL, MAIL__MAX };
+
+/* 0 when addr can be sent to: at most EMAIL_MAX bytes of ASCII, no line
+ * break or control character, a plausible address; else -1 with a
+ * sentence for the person who typed it in err. */
+int mail_addr_check(const char *addr, char *err, size_t errlen);
+/* Appends the whole message (headers with CRLF, non-ASCII words encoded
+ * per RFC 2047; a text part, or multipart/alternative text and HTML, in
+ * quoted-printable UTF-8). Returns 0, or -1 for a bad address or header
+ * value, or when out overflows. */
+int mail_build(const struct mail_msg *, struct buf *out);
+/* A new random Message-ID "<hex@host>" into out. */
+void mail_message_id(char *out, size_t n, const char *host);
+/* An SMTP client for conf's smtp URL (NULL when none is set, or out of
+ * memory); one connection is reused from mail to mail. Not thread-safe:
+ * one per sending thread. TLS is used when the server offers STARTTLS,
+ * and required when a password would leave this machine. */
+struct mail_smtp;
+struct mail_smtp *mail_smtp_new(const struct conf *);
+void mail_smtp_free(struct mail_smtp *);
+/* Sends msg (len bytes) from one address to one; a temporary failure (no
+ * connection, a 4xx answer) may be retried, a permanent one (5xx) not.
+ * err gets the reason. */
+enum mail_result mail_smtp_send(struct mail_smtp *, const char *from,
+    const char *to, const char *msg, size_t len, char *err, size_t errlen);
+
+/* ---- news.c: the newsletter: subscriptions, the mail queue, sending ---- */
+
+extern const char news_consent_version[];
+/* The public pages: GET and POST /subscribe, /subscribe/confirm,
+ * /unsubscribe (signed links; a POST to /unsubscribe is RFC 8058's
+ * one-click unsubscription). */
+int news_page(struct req *, const char *path);
+/* The token of a subscription form made now (when it was made, signed). */
+const char *news_form_token(struct req *);
+/* The consent wording the form shows and each subscriber's row keeps. */
+const char *news_consent_text(struct req *);
+/* The languages a reader may choose, as {code, name, selected}. */
+struct val *news_languages(struct req *, const char *selected);
+/* The one-click unsubscription URL of subscriber id (arena). */
+const char *news_unsubscribe_url(struct arena *, const char *base_url,
+    const unsigned char key[EMAIL_KEY_LEN], long long id, const char *email);
+/* Newsletter id as a mail for one reader: subject, text and HTML (the
+ * theme's newsletter template) into the arena; 0 or -1. */
+int news_render(struct site *, struct db *, struct arena *, long long id,
+    const char *unsub_url, const char **subject, const char **text,
+    const char **html);
+/* Queues newsletter id (a draft) for every confirmed subscriber of its
+ * language, one mail row each, and marks it sending; in the caller's
+ * transaction. Returns how many, or -1. */
+long long news_enqueue(struct db *, long long id, const char *host,
+    time_t now);
+/* Puts back in the queue the mails a sender that is gone left half sent
+ * (a crash): they may have reached the server or not, so they are sent
+ * again: the only way a mail is ever sent twice. Returns how many
+ * senders were gone. */
+int news_recover(struct db *);
+/* A sender of the queue through conf's SMTP server on connection w
+ * (NULL when no smtp is set). news_send_due sends every due mail, one
+ * claimed at a time, at most mail_rate a second, until none is due or
+ * *stop; progress(arg) after each. Returns how many it handled. */
+struct news_sender;
+struct news_sender *news_sender_new(struct site *, struct db *w);
+void news_sender_free(struct news_sender *);
+int news_send_due(struct news_sender *, volatile sig_atomic_t *stop,
+    void (*progress)(void *), void *arg);
+/* The serve's sending thread (none when no smtp is set): 0 or -1. */
+int news_thread_start(struct site *);
+void news_thread_stop(void);
 
 /* ---- totp.c: second factor: TOTP (RFC 6238, liboath) and recovery codes */
 

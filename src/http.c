@@ -599,7 +599,10 @@ http_check(struct MHD_Connection *c, const char *url, const char *method,
 	unsigned long long n;
 
 	admin = strncmp(url, "/admin/", 7) == 0 || strcmp(url, "/admin") == 0;
-	takes_body = strcmp(url, "/email") == 0 || admin;
+	takes_body = strcmp(url, "/email") == 0 || admin ||
+	    strcmp(url, "/subscribe") == 0 ||
+	    strcmp(url, "/subscribe/confirm") == 0 ||
+	    strcmp(url, "/unsubscribe") == 0;
 	*maxbody = admin ? HTTP_MAX_ADMIN_BODY : HTTP_MAX_BODY;
 	*allow = takes_body ? "GET, HEAD, POST" : "GET, HEAD";
 	if (strlen(url) > HTTP_MAX_PATH)
@@ -1003,6 +1006,11 @@ http_serve(struct site *site)
 	 * checked every second, with no visitor or cron needed. */
 	if ((writer = db_open(site->conf.db, 0)) == NULL)
 		goto done;
+	news_recover(writer);
+	if (news_thread_start(site) == -1) {
+		MHD_stop_daemon(http.d);
+		goto done;
+	}
 	while (!http.stop) {
 		if (time(NULL) != due_at) {
 			due_at = time(NULL);
@@ -1013,6 +1021,7 @@ http_serve(struct site *site)
 	}
 	fprintf(stderr, "herald: stopping\n");
 	MHD_stop_daemon(http.d);
+	news_thread_stop();
 	rc = 0;
 done:
 	http_cache_clear();

@@ -1,6 +1,7 @@
 /* main.c: the herald command and its table of subcommands. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 static int main_init(int, char *[]);
 static int main_serve(int, char *[]);
 static int main_user(int, char *[]);
+static int main_newsletter(int, char *[]);
 static int main_help(int, char *[]);
 static int main_version(int, char *[]);
 
@@ -29,7 +31,8 @@ static const struct {
 	    "serve --db FILE [--listen ADDR:PORT] [--base-url URL] "
 	    "[--config FILE]\n"
 	    "             [--access-log FILE|-] [--threads N] "
-	    "[--reveal-limit N] [--theme DIR] [--dev-http]",
+	    "[--reveal-limit N] [--theme DIR] [--dev-http]\n"
+	    "             [--smtp smtp://HOST:PORT --mail-from ADDR]",
 	    "serve the site over HTTP until SIGTERM"},
 	{"user", main_user,
 	    "user add --db FILE --email ADDR --name NAME "
@@ -40,6 +43,14 @@ static const struct {
 	    "(the password is read from standard input: one line, or typed "
 	    "twice at a terminal)",
 	    "add, change, delete or list the editors' accounts"},
+	{"newsletter", main_newsletter,
+	    "newsletter send --db FILE [--config FILE] [--smtp URL] "
+	    "[--mail-from ADDR]\n"
+	    "             [--base-url URL] [--id N]\n"
+	    "       herald newsletter list --db FILE",
+	    "send the queued mails (newsletter N first queued), with a "
+	    "progress bar;\n"
+	    "or list the newsletters and how far they went"},
 	{"help", main_help, "help [COMMAND]", "show this help, or a command's"},
 	{"version", main_version, "version", "print the version"},
 };
@@ -243,11 +254,13 @@ main_serve(int argc, char *argv[])
 	    {"reveal-limit", required_argument, NULL, 'r'},
 	    {"theme", required_argument, NULL, 'T'},
 	    {"dev-http", no_argument, NULL, 'D'},
+	    {"smtp", required_argument, NULL, 'S'},
+	    {"mail-from", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	static const char *const keys[] = {
-	    ['D'] = "dev_http",
+	    ['D'] = "dev_http", ['S'] = "smtp", ['F'] = "mail_from",
 	    ['d'] = "db", ['l'] = "listen", ['b'] = "base_url",
 	    ['a'] = "access_log", ['t'] = "threads", ['r'] = "reveal_limit",
 	    ['T'] = "theme",
@@ -294,6 +307,9 @@ main_serve(int argc, char *argv[])
 	if (conf.base_url[0] == '\0')
 		snprintf(conf.base_url, sizeof(conf.base_url), "http://%s",
 		    conf.listen);
+	if (conf.smtp[0] != '\0' && conf.mail_from[0] == '\0')
+		return main_bad("serve", "smtp needs mail_from (--mail-from "
+		                         "ADDR): the newsletter's From address");
 	/* cookies without Secure would travel in clear text over a network:
 	 * plain http is for a developer's own machine only */
 	if (conf.dev_http && strncmp(conf.listen, "127.", 4) != 0 &&
@@ -445,6 +461,229 @@ main_user(int argc, char *argv[])
 	if (rc != 0 && err[0] != '\0')
 		fprintf(stderr, "herald %s: %s\n", what, err);
 	sodium_memzero(pw, sizeof(pw));
+	db_close(db);
+	return rc;
+}
+
+/* ---- herald newsletter ------------------------------------------------- */
+
+static volatile sig_atomic_t main_stop;
+
+static void
+main_on_signal(int sig)
+{
+	(void)sig;
+	main_stop = 1;
+}
+
+struct main_progress {
+	long long done, total;
+	int tty;
+};
+
+/* Draws "[#####.....] 1234/2000" on the terminal's last line. */
+static void
+main_progress(void *arg)
+{
+	struct main_progress *p = arg;
+	int width = 40, fill, i;
+
+	p->done++;
+	if (!p->tty || p->total <= 0)
+		return;
+	fill = (int)(p->done * width / (p->done > p->total ? p->done
+	                                                   : p->total));
+	fputs("\r[", stderr);
+	for (i = 0; i < width; i++)
+		fputc(i < fill ? '#' : '.', stderr);
+	fprintf(stderr, "] %lld/%lld", p->done, p->total);
+	fflush(stderr);
+}
+
+/* Prints the newsletters and their mails by status. */
+static int
+main_newsletter_list(struct db *db)
+{
+	struct arena *a = arena_new();
+	struct val *rows, *o;
+	size_t i;
+
+	if (db_query(db, a, &rows,
+	        "SELECT n.id, n.status, n.lang, n.subject, "
+	        "(SELECT count(*) FROM mail m WHERE m.newsletter_id = n.id "
+	        "AND m.status = 'sent') AS sent, "
+	        "(SELECT count(*) FROM mail m WHERE m.newsletter_id = n.id "
+	        "AND m.status IN ('queued', 'sending')) AS waiting, "
+	        "(SELECT count(*) FROM mail m WHERE m.newsletter_id = n.id "
+	        "AND m.status = 'failed') AS failed FROM newsletter n "
+	        "ORDER BY n.id",
+	        "") == -1) {
+		arena_free(a);
+		return 1;
+	}
+	printf("%-5s %-8s %-5s %7s %7s %7s  %s\n", "ID", "STATUS", "LANG",
+	    "SENT", "WAITING", "FAILED", "SUBJECT");
+	for (i = 0; i < rows->u.list.n; i++) {
+		o = rows->u.list.items[i];
+		printf("%-5lld %-8s %-5s %7lld %7lld %7lld  %s\n",
+		    page_int(o, "id"), page_str(o, "status"),
+		    page_str(o, "lang"), page_int(o, "sent"),
+		    page_int(o, "waiting"), page_int(o, "failed"),
+		    page_str(o, "subject"));
+	}
+	arena_free(a);
+	return 0;
+}
+
+/*
+ * herald newsletter send|list: sends what is queued (after queueing
+ * newsletter --id N) through the SMTP server of the config or options,
+ * as the server's own thread would; a kill at any point leaves each mail
+ * either sent, or queued to be sent by the next run.
+ */
+static int
+main_newsletter(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"smtp", required_argument, NULL, 'S'},
+	    {"mail-from", required_argument, NULL, 'F'},
+	    {"base-url", required_argument, NULL, 'b'},
+	    {"id", required_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	static const char *const keys[] = {
+	    ['d'] = "db", ['S'] = "smtp", ['F'] = "mail_from",
+	    ['b'] = "base_url",
+	};
+	struct conf conf;
+	struct site site;
+	struct db *db = NULL;
+	struct news_sender *sender = NULL;
+	struct main_progress pr = {0, 0, 0};
+	struct sigaction sa;
+	const char *config = NULL, *sub;
+	char err[1024], why[256], *end;
+	long long id = 0, n;
+	int c, rc = 1, site_ok = 0;
+
+	if (argc < 2 || (strcmp(argv[1], "send") != 0 &&
+	                    strcmp(argv[1], "list") != 0)) {
+		if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+			main_cmd_usage("newsletter", stdout);
+			return 0;
+		}
+		return main_bad("newsletter", "want send or list");
+	}
+	sub = argv[1];
+	argc--;
+	argv++;
+	conf_defaults(&conf);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (c == 'c')
+			config = optarg;
+		else if (c == 'h') {
+			main_cmd_usage("newsletter", stdout);
+			return 0;
+		} else if (c == '?' || c == ':')
+			return main_bad("newsletter",
+			    "unknown or incomplete option");
+	if (optind != argc)
+		return main_bad("newsletter", "unexpected argument");
+	if (config && conf_read(&conf, config, err, sizeof(err)) == -1) {
+		fprintf(stderr, "herald newsletter: %s\n", err);
+		return 1;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'i') {
+			id = strtoll(optarg, &end, 10);
+			if (*end != '\0' || id <= 0)
+				return main_bad("newsletter", "--id wants a "
+				                              "newsletter's number");
+			continue;
+		}
+		if (c == 'c' || c < 0 ||
+		    (size_t)c >= sizeof(keys) / sizeof(*keys) || !keys[c])
+			continue;
+		if (conf_set(&conf, keys[c], optarg, why, sizeof(why)) == -1) {
+			snprintf(err, sizeof(err), "--%s: %s", keys[c], why);
+			return main_bad("newsletter", err);
+		}
+	}
+	if (conf.db[0] == '\0')
+		return main_bad("newsletter", "--db FILE is required");
+	if (strcmp(sub, "list") == 0) {
+		if ((db = main_open_db("newsletter", conf.db)) == NULL)
+			return 1;
+		rc = main_newsletter_list(db);
+		db_close(db);
+		return rc;
+	}
+	if (conf.smtp[0] == '\0' || conf.mail_from[0] == '\0')
+		return main_bad("newsletter", "send needs --smtp URL and "
+		                              "--mail-from ADDR (or the config)");
+	if (conf.base_url[0] == '\0')
+		return main_bad("newsletter", "send needs --base-url URL (the "
+		                              "links in the mails point there)");
+	if ((db = main_open_db("newsletter", conf.db)) == NULL)
+		return 1;
+	if (site_open(&site, &conf) == -1)
+		goto done;
+	site_ok = 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = main_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	news_recover(db);
+	if (id != 0) {
+		const char *h = strstr(conf.base_url, "://");
+		char host[256];
+
+		snprintf(host, sizeof(host), "%s", h ? h + 3 : "localhost");
+		host[strcspn(host, ":/")] = '\0';
+		if (db_begin(db) == -1)
+			goto done;
+		if ((n = news_enqueue(db, id, host, time(NULL))) < 0) {
+			db_rollback(db);
+			fprintf(stderr, "herald newsletter: no draft newsletter "
+			                "%lld to send\n", id);
+			goto done;
+		}
+		if (db_commit(db) == -1)
+			goto done;
+		fprintf(stderr, "herald: newsletter %lld queued for %lld "
+		                "subscribers\n", id, n);
+	}
+	if ((sender = news_sender_new(&site, db)) == NULL) {
+		fprintf(stderr, "herald newsletter: cannot set up SMTP\n");
+		goto done;
+	}
+	pr.total = db_int(db, "SELECT count(*) FROM mail WHERE status = "
+	                      "'queued' AND next_at <= ?",
+	    "i", (long long)time(NULL));
+	pr.tty = isatty(STDERR_FILENO);
+	news_send_due(sender, &main_stop, main_progress, &pr);
+	if (pr.tty && pr.total > 0)
+		fputc('\n', stderr);
+	n = db_int(db, "SELECT count(*) FROM mail WHERE status = 'queued'",
+	    "");
+	fprintf(stderr, "herald: %lld mails handled; %lld sent in all, %lld "
+	                "failed, %lld waiting\n",
+	    pr.done,
+	    db_int(db, "SELECT count(*) FROM mail WHERE status = 'sent'", ""),
+	    db_int(db, "SELECT count(*) FROM mail WHERE status = 'failed'", ""),
+	    n);
+	rc = main_stop ? 1 : 0;
+done:
+	news_sender_free(sender);
+	if (site_ok)
+		site_close(&site);
 	db_close(db);
 	return rc;
 }

@@ -421,6 +421,15 @@ page_base(struct req *r, const char *title)
 		}
 		val_set(r->a, v, "social", rows);
 	}
+	/* the subscription form of every page; its token says when the
+	 * page was made, so a kept page is made anew within the hour */
+	n = val_obj(r->a);
+	val_set_str(r->a, n, "token", news_form_token(r));
+	val_set_str(r->a, n, "consent", news_consent_text(r));
+	val_set(r->a, n, "languages", news_languages(r, NULL));
+	val_set(r->a, v, "subscribe", n);
+	if (r->expires == 0 || r->expires > r->now + 3600)
+		r->expires = r->now + 3600;
 	return v;
 }
 
@@ -603,6 +612,12 @@ page_dispatch(struct req *r)
 	if (strncmp(r->path, "/admin/", 7) == 0 ||
 	    strcmp(r->path, "/admin") == 0) {
 		admin_dispatch(r);
+		goto done;
+	}
+	if (strcmp(r->path, "/subscribe") == 0 ||
+	    strcmp(r->path, "/subscribe/confirm") == 0 ||
+	    strcmp(r->path, "/unsubscribe") == 0) {
+		news_page(r, r->path);
 		goto done;
 	}
 	if (strcmp(r->path, "/email") == 0) {

@@ -209,7 +209,9 @@ site_open(struct site *s, const struct conf *conf)
 	    (s->login_client = ratelimit_new(conf->login_limit,
 	         conf->login_window)) == NULL ||
 	    (s->login_account = ratelimit_new(conf->login_account_limit,
-	         conf->login_window)) == NULL)
+	         conf->login_window)) == NULL ||
+	    (s->subscribe = ratelimit_new(conf->subscribe_limit, 3600)) ==
+	        NULL)
 		goto done;
 	if (media_init() == -1)
 		goto done;
@@ -236,6 +238,8 @@ site_close(struct site *s)
 	ratelimit_free(s->login_client);
 	ratelimit_free(s->login_account);
 	s->login_client = s->login_account = NULL;
+	ratelimit_free(s->subscribe);
+	s->subscribe = NULL;
 	tmpl_set_free(s->admin);
 	s->admin = NULL;
 	email_key_wipe(s->key);
