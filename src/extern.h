@@ -884,6 +884,8 @@ extern const char news_consent_version[];
  * /unsubscribe (signed links; a POST to /unsubscribe is RFC 8058's
  * one-click unsubscription). */
 int news_page(struct req *, const char *path);
+/* The host name of base_url ("example.org"), for Message-IDs. */
+void news_host(const char *base_url, char *out, size_t n);
 /* The token of a subscription form made now (when it was made, signed). */
 const char *news_form_token(struct req *);
 /* The consent wording the form shows and each subscriber's row keeps. */

@@ -33,8 +33,7 @@ mail_needs_encoding(const char *s)
 static void
 mail_header_text(struct buf *b, const char *s)
 {
-	char enc[sodium_base64_ENCODED_LEN(45,
-	    sodium_base64_VARIANT_ORIGINAL)];
+	char enc[sodium_base64_ENCODED_LEN(45, sodium_base64_VARIANT_ORIGINAL)];
 	const unsigned char *p = (const unsigned char *)s;
 	struct buf c;
 	size_t i, n, k, len, words = 0;
@@ -45,8 +44,10 @@ mail_header_text(struct buf *b, const char *s)
 			k = 1;
 			if (*p >= 0x20 && *p != 0x7f)
 				buf_putc(&c, *p);
-		} else if ((k = buf_utf8_len(p, len - (size_t)(p -
-		                (const unsigned char *)s))) == 0) {
+		} else if ((k = buf_utf8_len(p,
+				len -
+				    (size_t)(p - (const unsigned char *)s))) ==
+		    0) {
 			k = 1;
 			buf_puts(&c, "\xef\xbf\xbd");
 		} else
@@ -62,8 +63,9 @@ mail_header_text(struct buf *b, const char *s)
 		for (n = 0; i + n < c.len; n += k) {
 			k = (unsigned char)c.data[i + n] < 0x80
 			    ? 1
-			    : buf_utf8_len((const unsigned char *)c.data + i + n,
-			          c.len - i - n);
+			    : buf_utf8_len(
+				  (const unsigned char *)c.data + i + n,
+				  c.len - i - n);
 			if (n + k > 45)
 				break;
 		}
@@ -150,27 +152,32 @@ mail_addr_check(const char *addr, char *err, size_t errlen)
 	}
 	n = strlen(addr);
 	if (n > EMAIL_MAX) {
-		snprintf(err, errlen, "This address is too long: at most %d "
-		                      "characters.", EMAIL_MAX);
+		snprintf(err, errlen,
+		    "This address is too long: at most %d "
+		    "characters.",
+		    EMAIL_MAX);
 		return -1;
 	}
 	for (; *p; p++)
 		if (*p == '\r' || *p == '\n' || *p < 0x20 || *p == 0x7f) {
-			snprintf(err, errlen, "An e-mail address cannot hold "
-			                      "line breaks or control "
-			                      "characters.");
+			snprintf(err, errlen,
+			    "An e-mail address cannot hold "
+			    "line breaks or control "
+			    "characters.");
 			return -1;
 		}
 	for (p = (const unsigned char *)addr; *p; p++)
 		if (*p >= 0x80) {
-			snprintf(err, errlen, "Please write the address in "
-			                      "plain ASCII letters (this server "
-			                      "cannot send to other addresses).");
+			snprintf(err, errlen,
+			    "Please write the address in "
+			    "plain ASCII letters (this server "
+			    "cannot send to other addresses).");
 			return -1;
 		}
 	if (email_valid(addr) != 0) {
-		snprintf(err, errlen, "This does not look like an e-mail "
-		                      "address (name@example.org).");
+		snprintf(err, errlen,
+		    "This does not look like an e-mail "
+		    "address (name@example.org).");
 		return -1;
 	}
 	return 0;
@@ -221,13 +228,16 @@ mail_build(const struct mail_msg *m, struct buf *b)
 	if (m->list_id)
 		buf_printf(b, "List-Id: <%s>\r\n", m->list_id);
 	if (m->list_unsubscribe) {
-		buf_printf(b, "List-Unsubscribe: <%s>\r\n", m->list_unsubscribe);
-		buf_puts(b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+		buf_printf(
+		    b, "List-Unsubscribe: <%s>\r\n", m->list_unsubscribe);
+		buf_puts(
+		    b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
 	}
 	buf_puts(b, "Auto-Submitted: auto-generated\r\n");
 	if (m->html == NULL) {
-		buf_puts(b, "Content-Type: text/plain; charset=utf-8\r\n"
-		            "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+		buf_puts(b,
+		    "Content-Type: text/plain; charset=utf-8\r\n"
+		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
 		mail_qp(b, m->text);
 		return b->err ? -1 : 0;
 	}
@@ -235,16 +245,19 @@ mail_build(const struct mail_msg *m, struct buf *b)
 	randombytes_buf(r, sizeof(r));
 	memcpy(boundary, "=_", 2);
 	sodium_bin2hex(boundary + 2, sizeof(boundary) - 2, r, sizeof(r));
-	buf_printf(b, "Content-Type: multipart/alternative; "
-	              "boundary=\"%s\"\r\n\r\n",
+	buf_printf(b,
+	    "Content-Type: multipart/alternative; "
+	    "boundary=\"%s\"\r\n\r\n",
 	    boundary);
 	buf_puts(b, "This is a message in MIME format.\r\n");
-	buf_printf(b, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-	              "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	buf_printf(b,
+	    "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
 	    boundary);
 	mail_qp(b, m->text);
-	buf_printf(b, "--%s\r\nContent-Type: text/html; charset=utf-8\r\n"
-	              "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	buf_printf(b,
+	    "--%s\r\nContent-Type: text/html; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
 	    boundary);
 	mail_qp(b, m->html);
 	buf_printf(b, "--%s--\r\n", boundary);

@@ -642,11 +642,9 @@ main_newsletter(int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	news_recover(db);
 	if (id != 0) {
-		const char *h = strstr(conf.base_url, "://");
 		char host[256];
 
-		snprintf(host, sizeof(host), "%s", h ? h + 3 : "localhost");
-		host[strcspn(host, ":/")] = '\0';
+		news_host(conf.base_url, host, sizeof(host));
 		if (db_begin(db) == -1)
 			goto done;
 		if ((n = news_enqueue(db, id, host, time(NULL))) < 0) {

@@ -15,13 +15,13 @@
 
 #include "extern.h"
 
-#define NEWS_MAC 16		       /* bytes of a link's signature */
-#define NEWS_CONFIRM_TTL (7 * 86400)   /* a confirmation link lives */
-#define NEWS_FORM_MIN 3		       /* seconds to fill the form, at least */
-#define NEWS_FORM_MAX 86400	       /* a form's token lives */
-#define NEWS_RESEND 600		       /* seconds between confirmation mails */
-#define NEWS_ATTEMPTS 10	       /* tries of a temporary failure */
-#define NEWS_BACKOFF_MAX (6 * 3600)    /* seconds between tries, at most */
+#define NEWS_MAC 16		     /* bytes of a link's signature */
+#define NEWS_CONFIRM_TTL (7 * 86400) /* a confirmation link lives */
+#define NEWS_FORM_MIN 3		     /* seconds to fill the form, at least */
+#define NEWS_FORM_MAX 86400	     /* a form's token lives */
+#define NEWS_RESEND 600		     /* seconds between confirmation mails */
+#define NEWS_ATTEMPTS 10	     /* tries of a temporary failure */
+#define NEWS_BACKOFF_MAX (6 * 3600)  /* seconds between tries, at most */
 
 const char news_consent_version[] = "1";
 
@@ -30,8 +30,8 @@ const char news_consent_version[] = "1";
 /* A keyed hash of what (a purpose), a number, a second number and a
  * string, with a key derived from the site key for this purpose. */
 static void
-news_mac(const unsigned char key[EMAIL_KEY_LEN], const char *what,
-    long long a, long long b, const char *s, unsigned char mac[NEWS_MAC])
+news_mac(const unsigned char key[EMAIL_KEY_LEN], const char *what, long long a,
+    long long b, const char *s, unsigned char mac[NEWS_MAC])
 {
 	crypto_generichash_state st;
 	unsigned char k[crypto_generichash_KEYBYTES];
@@ -47,8 +47,8 @@ news_mac(const unsigned char key[EMAIL_KEY_LEN], const char *what,
 	crypto_generichash_init(&st, k, sizeof(k), NEWS_MAC);
 	crypto_generichash_update(&st, nums, sizeof(nums));
 	if (s != NULL)
-		crypto_generichash_update(&st, (const unsigned char *)s,
-		    strlen(s));
+		crypto_generichash_update(
+		    &st, (const unsigned char *)s, strlen(s));
 	crypto_generichash_final(&st, mac, NEWS_MAC);
 	sodium_memzero(k, sizeof(k));
 }
@@ -69,8 +69,8 @@ news_token(struct arena *a, const unsigned char key[EMAIL_KEY_LEN],
 /* Reads "A.B.MAC" into *x and *y; the signature is checked by the caller
  * (which knows s). Returns 0 or -1. */
 static int
-news_token_parse(const char *t, long long *x, long long *y,
-    unsigned char mac[NEWS_MAC])
+news_token_parse(
+    const char *t, long long *x, long long *y, unsigned char mac[NEWS_MAC])
 {
 	char *end;
 	const char *p;
@@ -87,7 +87,7 @@ news_token_parse(const char *t, long long *x, long long *y,
 	p = end + 1;
 	if (strlen(p) != NEWS_MAC * 2 ||
 	    sodium_hex2bin(mac, NEWS_MAC, p, NEWS_MAC * 2, NULL, NULL, NULL) !=
-	        0)
+		0)
 		return -1;
 	return 0;
 }
@@ -105,8 +105,8 @@ news_token_ok(const unsigned char key[EMAIL_KEY_LEN], const char *what,
 const char *
 news_form_token(struct req *r)
 {
-	return news_token(r->a, r->site->key, "form", (long long)r->now, 0,
-	    NULL);
+	return news_token(
+	    r->a, r->site->key, "form", (long long)r->now, 0, NULL);
 }
 
 const char *
@@ -123,8 +123,8 @@ news_confirm_url(struct arena *a, const char *base_url,
     time_t now)
 {
 	return arena_printf(a, "%s/subscribe/confirm?t=%s", base_url,
-	    news_token(a, key, "confirm", id,
-	        (long long)now + NEWS_CONFIRM_TTL, email));
+	    news_token(a, key, "confirm", id, (long long)now + NEWS_CONFIRM_TTL,
+		email));
 }
 
 /* ---- the public pages ---------------------------------------------- */
@@ -146,11 +146,20 @@ news_languages(struct req *r, const char *selected)
 	static const struct {
 		const char *code, *name;
 	} names[] = {
-	    {"en", "English"}, {"fr", "Français"}, {"es", "Español"},
-	    {"pt", "Português"}, {"de", "Deutsch"}, {"it", "Italiano"},
-	    {"ru", "Русский"}, {"ar", "العربية"}, {"zh", "中文"},
-	    {"th", "ไทย"}, {"ne", "नेपाली"}, {"hi", "हिन्दी"},
-	    {"id", "Bahasa Indonesia"}, {"vi", "Tiếng Việt"},
+	    {"en", "English"},
+	    {"fr", "Français"},
+	    {"es", "Español"},
+	    {"pt", "Português"},
+	    {"de", "Deutsch"},
+	    {"it", "Italiano"},
+	    {"ru", "Русский"},
+	    {"ar", "العربية"},
+	    {"zh", "中文"},
+	    {"th", "ไทย"},
+	    {"ne", "नेपाली"},
+	    {"hi", "हिन्दी"},
+	    {"id", "Bahasa Indonesia"},
+	    {"vi", "Tiếng Việt"},
 	};
 	struct val *rows, *list = val_list(r->a), *o;
 	const char *site = page_setting(r, "language"), *code;
@@ -161,10 +170,10 @@ news_languages(struct req *r, const char *selected)
 	if (selected == NULL || *selected == '\0')
 		selected = site;
 	if (db_query(r->db, r->a, &rows,
-	        "SELECT lang FROM (SELECT ? AS lang UNION SELECT DISTINCT "
-	        "lang FROM item WHERE status = 'published') "
-	        "ORDER BY lang <> ?, lang",
-	        "tt", site, site) == -1)
+		"SELECT lang FROM (SELECT ? AS lang UNION SELECT DISTINCT "
+		"lang FROM item WHERE status = 'published') "
+		"ORDER BY lang <> ?, lang",
+		"tt", site, site) == -1)
 		return list;
 	for (i = 0; i < rows->u.list.n; i++) {
 		code = page_str(rows->u.list.items[i], "lang");
@@ -227,24 +236,32 @@ news_form(struct req *r, int status, const char *email, const char *lang,
 	return news_answer(r, status, "Subscribe to the newsletter", "form", x);
 }
 
+void
+news_host(const char *base_url, char *out, size_t n)
+{
+	const char *h = strstr(base_url, "://");
+
+	snprintf(out, n, "%s", h ? h + 3 : "localhost");
+	out[strcspn(out, ":/[]")] = '\0';
+	if (*out == '\0')
+		snprintf(out, n, "localhost");
+}
+
 /* Queues the confirmation mail of subscriber id; 0 or -1. */
 static int
-news_queue_confirm(struct db *w, struct req *r, long long id,
-    const char *email)
+news_queue_confirm(struct db *w, struct req *r, long long id, const char *email)
 {
-	char mid[128];
-	const char *host = strstr(r->site->conf.base_url, "://");
+	char mid[160], host[256];
 
-	mail_message_id(mid, sizeof(mid), host ? host + 3 : NULL);
-	if (strchr(mid, '/') || strchr(mid, ':'))
-		mail_message_id(mid, sizeof(mid), "herald.invalid");
+	news_host(r->site->conf.base_url, host, sizeof(host));
+	mail_message_id(mid, sizeof(mid), host);
 	if (db_exec(w,
-	        "INSERT INTO mail(kind, subscriber_id, rcpt, next_at, "
-	        "message_id, created_at) VALUES ('confirm', ?, ?, ?, ?, ?)",
-	        "ititi", id, email, (long long)r->now, mid,
-	        (long long)r->now) < 0 ||
+		"INSERT INTO mail(kind, subscriber_id, rcpt, next_at, "
+		"message_id, created_at) VALUES ('confirm', ?, ?, ?, ?, ?)",
+		"ititi", id, email, (long long)r->now, mid,
+		(long long)r->now) < 0 ||
 	    db_exec(w, "UPDATE subscriber SET confirm_sent_at = ? WHERE id = ?",
-	        "ii", (long long)r->now, id) < 0)
+		"ii", (long long)r->now, id) < 0)
 		return -1;
 	return 0;
 }
@@ -254,8 +271,8 @@ static int
 news_subscribe(struct req *r, const struct form *f)
 {
 	const char *email = form_get(f, "email"), *lang = form_get(f, "lang");
-	const char *hp = form_get(f, "website"), *consent = form_get(f,
-	                                                 "consent");
+	const char *hp = form_get(f, "website"),
+		   *consent = form_get(f, "consent");
 	char err[256];
 	long long ts, zero, id;
 	unsigned char mac[NEWS_MAC];
@@ -263,23 +280,23 @@ news_subscribe(struct req *r, const struct form *f)
 	struct db *w;
 	int bot;
 
-	if ((r->retry_after = ratelimit_hit(r->site->subscribe, r->addr,
-	         r->now)) != 0)
+	if ((r->retry_after =
+		    ratelimit_hit(r->site->subscribe, r->addr, r->now)) != 0)
 		return r->status = 429;
 	if (email == NULL) {
 		/* not even text: a binary or a missing field */
-		return news_form(r, 422, NULL, lang,
-		    "Enter your e-mail address.");
+		return news_form(
+		    r, 422, NULL, lang, "Enter your e-mail address.");
 	}
 	if (mail_addr_check(email, err, sizeof(err)) == -1)
 		return news_form(r, 422,
-		    strpbrk(email, "\r\n") || strlen(email) > EMAIL_MAX
-		        ? NULL
-		        : email,
+		    strpbrk(email, "\r\n") || strlen(email) > EMAIL_MAX ? NULL
+									: email,
 		    lang, arena_strdup(r->a, err));
 	if (lang == NULL || !news_lang_ok(r, lang))
-		lang = *page_setting(r, "language") ? page_setting(r, "language")
-		                                    : "en";
+		lang = *page_setting(r, "language")
+		    ? page_setting(r, "language")
+		    : "en";
 	if (consent == NULL || strcmp(consent, "yes") != 0)
 		return news_form(r, 422, email, lang,
 		    "Please tick the box to agree to receive the newsletter.");
@@ -307,9 +324,10 @@ news_subscribe(struct req *r, const struct form *f)
 		    "INSERT INTO subscriber(email, lang, status, consent, "
 		    "consent_version, consent_at, source, client, created_at) "
 		    "VALUES (?, ?, 'pending', ?, ?, ?, 'form', ?, ?)",
-		    "tttti" "ti", email, lang, news_consent_text(r),
-		    news_consent_version, (long long)r->now, auth_client(r),
-		    (long long)r->now);
+		    "tttti"
+		    "ti",
+		    email, lang, news_consent_text(r), news_consent_version,
+		    (long long)r->now, auth_client(r), (long long)r->now);
 		if (id < 0 || news_queue_confirm(w, r, id, email) == -1)
 			goto fail;
 	} else if (strcmp(page_str(row, "status"), "confirmed") != 0) {
@@ -317,12 +335,12 @@ news_subscribe(struct req *r, const struct form *f)
 		 * now; a confirmation mail at most every NEWS_RESEND s */
 		id = page_int(row, "id");
 		if (db_exec(w,
-		        "UPDATE subscriber SET status = 'pending', lang = ?, "
-		        "consent = ?, consent_version = ?, consent_at = ?, "
-		        "client = ? WHERE id = ?",
-		        "tttiti", lang, news_consent_text(r),
-		        news_consent_version, (long long)r->now, auth_client(r),
-		        id) < 0)
+			"UPDATE subscriber SET status = 'pending', lang = ?, "
+			"consent = ?, consent_version = ?, consent_at = ?, "
+			"client = ? WHERE id = ?",
+			"tttiti", lang, news_consent_text(r),
+			news_consent_version, (long long)r->now, auth_client(r),
+			id) < 0)
 			goto fail;
 		if ((long long)r->now - page_int(row, "sent") >= NEWS_RESEND &&
 		    news_queue_confirm(w, r, id, email) == -1)
@@ -354,8 +372,8 @@ news_link_subscriber(struct req *r, const char *what, const char *t)
 	row = db_query_one(r->db, r->a,
 	    "SELECT id, email, status FROM subscriber WHERE id = ?", "i", id);
 	if (row == NULL ||
-	    !news_token_ok(r->site->key, what, id, exp,
-	        page_str(row, "email"), mac)) {
+	    !news_token_ok(
+		r->site->key, what, id, exp, page_str(row, "email"), mac)) {
 		r->status = 400;
 		return NULL;
 	}
@@ -372,8 +390,8 @@ static int
 news_confirm(struct req *r, const struct form *f)
 {
 	int post = strcmp(r->method, "POST") == 0;
-	const char *t = post && form_get(f, "t") ? form_get(f, "t")
-	                                         : req_arg(r, "t");
+	const char *t =
+	    post && form_get(f, "t") ? form_get(f, "t") : req_arg(r, "t");
 	struct val *row = news_link_subscriber(r, "confirm", t), *x;
 	struct db *w;
 
@@ -381,21 +399,21 @@ news_confirm(struct req *r, const struct form *f)
 		return news_answer(r, r->status, "This link does not work",
 		    r->status == 410 ? "expired" : "badlink", NULL);
 	if (strcmp(page_str(row, "status"), "confirmed") == 0)
-		return news_answer(r, 200, "You are subscribed", "confirmed",
-		    NULL);
+		return news_answer(
+		    r, 200, "You are subscribed", "confirmed", NULL);
 	if (!post) {
 		x = val_obj(r->a);
 		val_set_str(r->a, x, "token", t);
 		val_set_str(r->a, x, "email", page_str(row, "email"));
-		return news_answer(r, 200, "Confirm your subscription",
-		    "confirm", x);
+		return news_answer(
+		    r, 200, "Confirm your subscription", "confirm", x);
 	}
 	if ((w = http_db_rw(r->site)) == NULL)
 		return r->status = 503;
 	if (db_exec(w,
-	        "UPDATE subscriber SET status = 'confirmed', confirmed_at = ?, "
-	        "unsubscribed_at = NULL WHERE id = ?",
-	        "ii", (long long)r->now, page_int(row, "id")) < 0)
+		"UPDATE subscriber SET status = 'confirmed', confirmed_at = ?, "
+		"unsubscribed_at = NULL WHERE id = ?",
+		"ii", (long long)r->now, page_int(row, "id")) < 0)
 		return r->status = 500;
 	return news_answer(r, 200, "You are subscribed", "confirmed", NULL);
 }
@@ -413,29 +431,29 @@ news_unsubscribe(struct req *r, const struct form *f)
 	if (t == NULL)
 		t = ft;
 	if ((row = news_link_subscriber(r, "unsubscribe", t)) == NULL)
-		return news_answer(r, r->status, "This link does not work",
-		    "badlink", NULL);
+		return news_answer(
+		    r, r->status, "This link does not work", "badlink", NULL);
 	if (!post) {
 		x = val_obj(r->a);
 		val_set_str(r->a, x, "token", t);
 		val_set_str(r->a, x, "email", page_str(row, "email"));
 		if (strcmp(page_str(row, "status"), "unsubscribed") == 0)
-			return news_answer(r, 200, "You are unsubscribed",
-			    "unsubscribed", x);
+			return news_answer(
+			    r, 200, "You are unsubscribed", "unsubscribed", x);
 		return news_answer(r, 200, "Unsubscribe", "unsubscribe", x);
 	}
 	if ((w = http_db_rw(r->site)) == NULL || db_begin(w) == -1)
 		return r->status = 503;
 	if (db_exec(w,
-	        "UPDATE subscriber SET status = 'unsubscribed', "
-	        "unsubscribed_at = ? WHERE id = ? AND status <> "
-	        "'unsubscribed'",
-	        "ii", (long long)r->now, page_int(row, "id")) < 0 ||
+		"UPDATE subscriber SET status = 'unsubscribed', "
+		"unsubscribed_at = ? WHERE id = ? AND status <> "
+		"'unsubscribed'",
+		"ii", (long long)r->now, page_int(row, "id")) < 0 ||
 	    /* what is queued for them is not sent */
 	    db_exec(w,
-	        "UPDATE mail SET status = 'cancelled' WHERE subscriber_id = ? "
-	        "AND status = 'queued'",
-	        "i", page_int(row, "id")) < 0 ||
+		"UPDATE mail SET status = 'cancelled' WHERE subscriber_id = ? "
+		"AND status = 'queued'",
+		"i", page_int(row, "id")) < 0 ||
 	    db_commit(w) == -1) {
 		db_rollback(w);
 		return r->status = 500;
@@ -453,12 +471,13 @@ news_page(struct req *r, const char *path)
 
 	memset(&f, 0, sizeof(f));
 	r->cache = 0;
-	if (post && form_parse(r->a, req_header(r, "Content-Type"), r->body,
-	                r->bodylen, &f) == -1)
+	if (post &&
+	    form_parse(r->a, req_header(r, "Content-Type"), r->body, r->bodylen,
+		&f) == -1)
 		return r->status = 400;
 	if (strcmp(path, "/subscribe") == 0)
 		return post ? news_subscribe(r, &f)
-		            : news_form(r, 200, NULL, NULL, NULL);
+			    : news_form(r, 200, NULL, NULL, NULL);
 	if (strcmp(path, "/subscribe/confirm") == 0)
 		return news_confirm(r, &f);
 	if (strcmp(path, "/unsubscribe") == 0)
@@ -487,11 +506,11 @@ news_render(struct site *site, struct db *db, struct arena *a,
 	    newsletter);
 	if (nl == NULL ||
 	    db_query(db, a, &items,
-	        "SELECT i.kind, i.slug, i.title, i.summary, i.published_at, "
-	        "i.tz_offset FROM newsletter_item n JOIN item i "
-	        "ON i.id = n.item_id WHERE n.newsletter_id = ? "
-	        "ORDER BY n.position",
-	        "i", newsletter) == -1)
+		"SELECT i.kind, i.slug, i.title, i.summary, i.published_at, "
+		"i.tz_offset FROM newsletter_item n JOIN item i "
+		"ON i.id = n.item_id WHERE n.newsletter_id = ? "
+		"ORDER BY n.position",
+		"i", newsletter) == -1)
 		return -1;
 	/* page_* helpers want a request: a bare one on this arena */
 	memset(&rq, 0, sizeof(rq));
@@ -504,8 +523,8 @@ news_render(struct site *site, struct db *db, struct arena *a,
 	/* the introduction: no address is written into a mail either */
 	memset(&o, 0, sizeof(o));
 	o.heading_min = 2;
-	md_to_html(page_str(nl, "intro"), strlen(page_str(nl, "intro")), &o,
-	    &b);
+	md_to_html(
+	    page_str(nl, "intro"), strlen(page_str(nl, "intro")), &o, &b);
 	v = val_obj(a);
 	val_set_str(a, v, "subject", page_str(nl, "subject"));
 	val_set_str(a, v, "lang", page_str(nl, "lang"));
@@ -522,8 +541,8 @@ news_render(struct site *site, struct db *db, struct arena *a,
 	for (i = 0; i < items->u.list.n; i++) {
 		it = items->u.list.items[i];
 		url = arena_printf(a, "%s%s", site->conf.base_url,
-		    page_item_path(&rq, page_str(it, "kind"),
-		        page_str(it, "slug")));
+		    page_item_path(
+			&rq, page_str(it, "kind"), page_str(it, "slug")));
 		buf_reset(&t);
 		md_to_text(page_str(it, "summary"),
 		    strlen(page_str(it, "summary")), &t);
@@ -531,11 +550,11 @@ news_render(struct site *site, struct db *db, struct arena *a,
 		val_set_str(a, it, "summary_text", buf_cstr(&t));
 		val_set_str(a, it, "date",
 		    page_date(&rq, page_int(it, "published_at"),
-		        page_int(it, "tz_offset")));
+			page_int(it, "tz_offset")));
 		val_push(a, list, it);
 		buf_printf(&b, "* %s\n  %s\n", page_str(it, "title"),
 		    page_date(&rq, page_int(it, "published_at"),
-		        page_int(it, "tz_offset")));
+			page_int(it, "tz_offset")));
 		if (t.len)
 			buf_printf(&b, "  %s\n", buf_cstr(&t));
 		buf_printf(&b, "  %s\n\n", url);
@@ -568,8 +587,6 @@ struct news_sender *
 news_sender_new(struct site *site, struct db *w)
 {
 	struct news_sender *s;
-	const char *h = strstr(site->conf.base_url, "://");
-	size_t n;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
@@ -580,12 +597,9 @@ news_sender_new(struct site *site, struct db *w)
 		return NULL;
 	}
 	s->gap.tv_sec = 0;
-	s->gap.tv_nsec = 1000000000L / (long)(site->conf.mail_rate ? site->conf
-	                                                                 .mail_rate
-	                                                           : 10);
-	snprintf(s->host, sizeof(s->host), "%s", h ? h + 3 : "localhost");
-	n = strcspn(s->host, ":/");
-	s->host[n] = '\0';
+	s->gap.tv_nsec = 1000000000L /
+	    (long)(site->conf.mail_rate ? site->conf.mail_rate : 10);
+	news_host(site->conf.base_url, s->host, sizeof(s->host));
 	return s;
 }
 
@@ -608,8 +622,8 @@ news_recover(struct db *w)
 	int n = 0;
 
 	if (db_query(w, a, &rows,
-	        "SELECT DISTINCT claimed_by FROM mail WHERE status = 'sending'",
-	        "") == 0)
+		"SELECT DISTINCT claimed_by FROM mail WHERE status = 'sending'",
+		"") == 0)
 		for (i = 0; i < rows->u.list.n; i++) {
 			pid = page_int(rows->u.list.items[i], "claimed_by");
 			/* a sender that is gone (or a pid now ours) left it:
@@ -653,8 +667,8 @@ news_message(struct news_sender *s, struct arena *a, struct val *m,
 	unsub = news_unsubscribe_url(a, s->site->conf.base_url, s->site->key,
 	    page_int(sub, "id"), page_str(sub, "email"));
 	if (strcmp(page_str(m, "kind"), "confirm") == 0) {
-		msg.subject = arena_printf(a, "Confirm your subscription to %s",
-		    s->site->name);
+		msg.subject = arena_printf(
+		    a, "Confirm your subscription to %s", s->site->name);
 		msg.text = arena_printf(a,
 		    "Hello,\n\nSomeone, probably you, asked to receive the "
 		    "newsletter of %s at this address.\n\nTo confirm, open "
@@ -663,11 +677,11 @@ news_message(struct news_sender *s, struct arena *a, struct val *m,
 		    "will get nothing more.\n\n-- \n%s\n%s/\n",
 		    s->site->name,
 		    news_confirm_url(a, s->site->conf.base_url, s->site->key,
-		        page_int(sub, "id"), page_str(sub, "email"), now),
+			page_int(sub, "id"), page_str(sub, "email"), now),
 		    s->site->name, s->site->conf.base_url);
 	} else {
 		if (news_render(s->site, s->w, a, page_int(m, "newsletter_id"),
-		        unsub, &subject, &text, &html) == -1) {
+			unsub, &subject, &text, &html) == -1) {
 			snprintf(err, errlen, "cannot render the newsletter");
 			return -1;
 		}
@@ -729,12 +743,12 @@ news_send_due(struct news_sender *s, volatile sig_atomic_t *stop,
 		attempts = page_int(m, "attempts");
 		/* unsubscribed (or confirmed) since it was queued */
 		ok = db_int(s->w,
-		         "SELECT count(*) FROM subscriber WHERE id = ? AND "
-		         "status = ?",
-		         "it", page_int(m, "subscriber_id"),
-		         strcmp(page_str(m, "kind"), "confirm") == 0
-		             ? "pending"
-		             : "confirmed") == 1;
+			 "SELECT count(*) FROM subscriber WHERE id = ? AND "
+			 "status = ?",
+			 "it", page_int(m, "subscriber_id"),
+			 strcmp(page_str(m, "kind"), "confirm") == 0
+			     ? "pending"
+			     : "confirmed") == 1;
 		buf_init(&msg, (size_t)8 << 20);
 		if (!ok) {
 			db_exec(s->w,
@@ -752,16 +766,19 @@ news_send_due(struct news_sender *s, volatile sig_atomic_t *stop,
 			    sizeof(err));
 			if (res == MAIL_SENT)
 				db_exec(s->w,
-				    "UPDATE mail SET status = 'sent', sent_at = "
+				    "UPDATE mail SET status = 'sent', sent_at "
+				    "= "
 				    "?, last_error = '' WHERE id = ?",
 				    "ii", (long long)time(NULL), id);
 			else if (res == MAIL_TEMPFAIL &&
 			    attempts < NEWS_ATTEMPTS) {
-				backoff = 30LL << (attempts < 12 ? attempts : 12);
+				backoff = 30LL
+				    << (attempts < 12 ? attempts : 12);
 				if (backoff > NEWS_BACKOFF_MAX)
 					backoff = NEWS_BACKOFF_MAX;
 				db_exec(s->w,
-				    "UPDATE mail SET status = 'queued', next_at "
+				    "UPDATE mail SET status = 'queued', "
+				    "next_at "
 				    "= ?, last_error = ? WHERE id = ?",
 				    "iti", (long long)now + backoff, err, id);
 			} else
@@ -772,8 +789,8 @@ news_send_due(struct news_sender *s, volatile sig_atomic_t *stop,
 		}
 		buf_free(&msg);
 		if (strcmp(page_str(m, "kind"), "newsletter") == 0)
-			news_finish(s->w, page_int(m, "newsletter_id"),
-			    time(NULL));
+			news_finish(
+			    s->w, page_int(m, "newsletter_id"), time(NULL));
 		arena_free(a);
 		done++;
 		if (progress)
@@ -785,8 +802,7 @@ news_send_due(struct news_sender *s, volatile sig_atomic_t *stop,
 }
 
 long long
-news_enqueue(struct db *w, long long newsletter, const char *host,
-    time_t now)
+news_enqueue(struct db *w, long long newsletter, const char *host, time_t now)
 {
 	struct arena *a = arena_new();
 	struct val *rows, *nl;
@@ -800,26 +816,26 @@ news_enqueue(struct db *w, long long newsletter, const char *host,
 	if (nl == NULL || strcmp(page_str(nl, "status"), "draft") != 0)
 		goto done;
 	if (db_query(w, a, &rows,
-	        "SELECT id, email FROM subscriber WHERE status = 'confirmed' "
-	        "AND lang = ? ORDER BY id",
-	        "t", page_str(nl, "lang")) == -1)
+		"SELECT id, email FROM subscriber WHERE status = 'confirmed' "
+		"AND lang = ? ORDER BY id",
+		"t", page_str(nl, "lang")) == -1)
 		goto done;
 	for (i = 0; i < rows->u.list.n; i++) {
 		mail_message_id(mid, sizeof(mid), host);
 		if (db_exec(w,
-		        "INSERT OR IGNORE INTO mail(kind, newsletter_id, "
-		        "subscriber_id, rcpt, next_at, message_id, created_at) "
-		        "VALUES ('newsletter', ?, ?, ?, ?, ?, ?)",
-		        "iititi", newsletter,
-		        page_int(rows->u.list.items[i], "id"),
-		        page_str(rows->u.list.items[i], "email"),
-		        (long long)now, mid, (long long)now) < 0)
+			"INSERT OR IGNORE INTO mail(kind, newsletter_id, "
+			"subscriber_id, rcpt, next_at, message_id, created_at) "
+			"VALUES ('newsletter', ?, ?, ?, ?, ?, ?)",
+			"iititi", newsletter,
+			page_int(rows->u.list.items[i], "id"),
+			page_str(rows->u.list.items[i], "email"),
+			(long long)now, mid, (long long)now) < 0)
 			goto done;
 	}
 	if (db_exec(w,
-	        "UPDATE newsletter SET status = 'sending', queued_at = ? "
-	        "WHERE id = ?",
-	        "ii", (long long)now, newsletter) < 0)
+		"UPDATE newsletter SET status = 'sending', queued_at = ? "
+		"WHERE id = ?",
+		"ii", (long long)now, newsletter) < 0)
 		goto done;
 	news_finish(w, newsletter, now);
 	n = (long long)rows->u.list.n;
@@ -870,8 +886,9 @@ news_thread_start(struct site *site)
 	if (site->conf.smtp[0] == '\0')
 		return 0;
 	if (site->conf.mail_from[0] == '\0') {
-		fprintf(stderr, "herald: smtp needs mail_from (the address "
-		                "newsletters come from)\n");
+		fprintf(stderr,
+		    "herald: smtp needs mail_from (the address "
+		    "newsletters come from)\n");
 		return -1;
 	}
 	news_th.stop = 0;

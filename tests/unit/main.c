@@ -30,6 +30,7 @@ static const struct {
 	{"media", test_media},
 	{"form", test_form},
 	{"admin", test_admin},
+	{"mail", test_mail},
 };
 
 char *
