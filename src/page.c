@@ -427,7 +427,7 @@ page_base(struct req *r, const char *title)
 	val_set_str(r->a, n, "token", news_form_token(r));
 	val_set_str(r->a, n, "consent", news_consent_text(r));
 	val_set(r->a, n, "languages", news_languages(r, NULL));
-	val_set(r->a, v, "subscribe", n);
+	val_set(r->a, v, "newsletter_form", n);
 	if (r->expires == 0 || r->expires > r->now + 3600)
 		r->expires = r->now + 3600;
 	return v;
