@@ -25,6 +25,8 @@ static const struct {
     {"restored", "The revision is restored (as a new revision)."},
     {"deleted", "Deleted."},
     {"uploaded", "Uploaded."},
+    {"queued", "Sending has started: the mails go out in the order they "
+               "were queued."},
     {"password", "Your password is changed; your other sessions ended."},
     {"totp-off", "Two-step sign-in is off."},
     {"user-added", "The user is added."},

@@ -25,6 +25,8 @@
 
 const char news_consent_version[] = "1";
 
+static void news_finish(struct db *, long long, time_t);
+
 /* ---- signed values ------------------------------------------------- */
 
 /* A keyed hash of what (a purpose), a number, a second number and a
@@ -453,8 +455,12 @@ news_unsubscribe(struct req *r, const struct form *f)
 	    db_exec(w,
 		"UPDATE mail SET status = 'cancelled' WHERE subscriber_id = ? "
 		"AND status = 'queued'",
-		"i", page_int(row, "id")) < 0 ||
-	    db_commit(w) == -1) {
+		"i", page_int(row, "id")) < 0) {
+		db_rollback(w);
+		return r->status = 500;
+	}
+	news_finish(w, 0, r->now);
+	if (db_commit(w) == -1) {
 		db_rollback(w);
 		return r->status = 500;
 	}
@@ -698,14 +704,15 @@ news_message(struct news_sender *s, struct arena *a, struct val *m,
 	return 0;
 }
 
-/* A newsletter whose every mail is done is sent. */
+/* A newsletter (0: any) whose every mail is done is sent. */
 static void
 news_finish(struct db *w, long long newsletter, time_t now)
 {
 	db_exec(w,
-	    "UPDATE newsletter SET status = 'sent', sent_at = ? WHERE id = ? "
-	    "AND status = 'sending' AND NOT EXISTS (SELECT 1 FROM mail WHERE "
-	    "newsletter_id = ? AND status IN ('queued', 'sending'))",
+	    "UPDATE newsletter SET status = 'sent', sent_at = ? WHERE "
+	    "(? = 0 OR id = ?) AND status = 'sending' AND NOT EXISTS "
+	    "(SELECT 1 FROM mail WHERE newsletter_id = newsletter.id AND "
+	    "status IN ('queued', 'sending'))",
 	    "iii", (long long)now, newsletter, newsletter);
 }
 

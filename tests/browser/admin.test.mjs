@@ -124,10 +124,13 @@ const EDITOR_PAGES = [
   }],
   ['images page', async (page) => (await page.goto(server.base + '/admin/media')).status()],
   ['account page', async (page) => (await page.goto(server.base + '/admin/account')).status()],
+  ['newsletters page', async (page) => (await page.goto(server.base + '/admin/newsletters')).status()],
+  ['new newsletter editor', async (page) => (await page.goto(server.base + '/admin/newsletters/new')).status()],
 ];
 const ADMIN_PAGES = [
   ['users page', async (page) => (await page.goto(server.base + '/admin/users')).status()],
   ['audit page', async (page) => (await page.goto(server.base + '/admin/audit')).status()],
+  ['subscribers page', async (page) => (await page.goto(server.base + '/admin/subscribers')).status()],
 ];
 
 async function assertAlert(page, re) {
