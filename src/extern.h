@@ -210,6 +210,12 @@ struct md_opts {
 	 * returns 1 when it did, 0 to keep src as written. May be NULL. */
 	int (*image)(void *arg, const char *src, size_t len, struct buf *attrs,
 	    struct buf *alt);
+	const char *url_base; /* "https://example.org": links and images
+				 to a path ("/about") become absolute (a
+				 mail); md_to_text_opts then also writes a
+				 link's URL after its text */
+	int no_images;	      /* an image becomes a link to it (a mail
+				 fetches nothing) */
 	int inline_only; /* drop the <p> around a single paragraph */
 	int heading_shift; /* added to heading levels (1: # becomes h2) */
 	int heading_min;   /* no heading above this level (2: the page's
@@ -225,6 +231,9 @@ void md_find_emails(const char *s, size_t len,
     void (*seen)(void *, const char *), void *arg);
 /* Appends plain text of Markdown src (no markup), e.g. for descriptions. */
 int md_to_text(const char *src, size_t len, struct buf *out);
+/* The same with options (url_base: "text (URL)" for links). */
+int md_to_text_opts(const char *src, size_t len, const struct md_opts *,
+    struct buf *out);
 
 /* ---- db.c: the SQLite store (the only file that includes sqlite3.h) ----- */
 

@@ -749,6 +749,25 @@ md_mailto_leave(struct md_state *st)
 		buf_append(&st->pend, l->body.data, l->body.len);
 }
 
+/* Writes URL u (n bytes) as an attribute value: when the options ask for
+ * absolute URLs, a path ("/about") gets the site's address first. */
+static void
+md_url(struct md_state *st, struct buf *b, const char *u, size_t n)
+{
+	const char *base = st->opts->url_base;
+	struct buf t;
+
+	if (base == NULL || n == 0 || u[0] != '/' || (n > 1 && u[1] == '/')) {
+		html_url(b, u, n);
+		return;
+	}
+	buf_init(&t, 16384);
+	buf_puts(&t, base);
+	buf_append(&t, u, n);
+	html_url(b, buf_cstr(&t), t.len);
+	buf_free(&t);
+}
+
 static void
 md_link_leave(struct md_state *st)
 {
@@ -771,7 +790,7 @@ md_link_leave(struct md_state *st)
 		buf_append(st->out, l->body.data, l->body.len);
 	} else {
 		buf_puts(st->out, "<a href=\"");
-		html_url(st->out, l->href.data, l->href.len);
+		md_url(st, st->out, l->href.data, l->href.len);
 		buf_putc(st->out, '"');
 		if (l->has_title) {
 			buf_puts(st->out, " title=\"");
@@ -825,6 +844,19 @@ md_img_leave(struct md_state *st)
 		buf_append(&st->pend, im->alt.data, im->alt.len);
 		return;
 	}
+	if (st->opts->no_images) {
+		/* a mail: nothing is fetched; the image is a link */
+		buf_puts(b, "<a href=\"");
+		md_url(st, b, im->src.data, im->src.len);
+		buf_puts(b, "\">");
+		if (im->alt.len > 0)
+			md_clean(st, b, im->alt.data, im->alt.len, 0);
+		else
+			buf_puts(b, "image");
+		buf_puts(b, "</a>");
+		st->hash_ok = 0;
+		return;
+	}
 	if (st->opts->image != NULL && im->src.len > 0 &&
 	    im->src.data[0] == '/') {
 		struct buf attrs, alt;
@@ -833,7 +865,7 @@ md_img_leave(struct md_state *st)
 		buf_init(&attrs, 8192);
 		buf_init(&alt, 4096);
 		took = st->opts->image(st->opts->email_arg, im->src.data,
-		           im->src.len, &attrs, &alt) == 1 &&
+			   im->src.len, &attrs, &alt) == 1 &&
 		    !attrs.err && !alt.err;
 		if (took) {
 			buf_puts(b, "<img");
@@ -851,7 +883,7 @@ md_img_leave(struct md_state *st)
 			goto title;
 	}
 	buf_puts(b, "<img src=\"");
-	html_url(b, im->src.data, im->src.len);
+	md_url(st, b, im->src.data, im->src.len);
 	buf_puts(b, "\" alt=\"");
 	md_clean(st, b, im->alt.data, im->alt.len, 1);
 	buf_putc(b, '"');
@@ -1051,8 +1083,16 @@ md_enter_span(MD_SPANTYPE type, void *detail, void *arg)
 	struct md_state *st = arg;
 	const char *tag = NULL;
 
-	if (st->text_only)
+	if (st->text_only) {
+		/* a text with addresses wants a link's URL after its text */
+		if (type == MD_SPAN_A && st->opts->url_base != NULL) {
+			buf_reset(&st->link.href);
+			md_attr(&st->link.href,
+			    &((const MD_SPAN_A_DETAIL *)detail)->href);
+			buf_cstr(&st->link.href);
+		}
 		return md_status(st);
+	}
 	md_flush(st);
 	switch (type) {
 	case MD_SPAN_A:
@@ -1089,8 +1129,24 @@ md_leave_span(MD_SPANTYPE type, void *detail, void *arg)
 	const char *tag = NULL;
 
 	(void)detail;
-	if (st->text_only)
+	if (st->text_only) {
+		struct buf *h = &st->link.href;
+
+		if (type == MD_SPAN_A && st->opts->url_base != NULL &&
+		    h->len > 0 && html_url_ok(h->data, h->len) &&
+		    md_mailto(h->data, h->len) == 0 &&
+		    md_url_emails(st, h->data, h->len) == 0) {
+			buf_puts(&st->pend, " (");
+			if (h->data[0] == '/' &&
+			    !(h->len > 1 && h->data[1] == '/'))
+				buf_puts(&st->pend, st->opts->url_base);
+			buf_append(&st->pend, h->data, h->len);
+			buf_putc(&st->pend, ')');
+		}
+		if (type == MD_SPAN_A)
+			buf_reset(h);
 		return md_status(st);
+	}
 	md_flush(st);
 	switch (type) {
 	case MD_SPAN_A:
@@ -1367,6 +1423,14 @@ int
 md_to_text(const char *src, size_t len, struct buf *out)
 {
 	static const struct md_opts none;
+
+	return md_to_text_opts(src, len, &none, out);
+}
+
+int
+md_to_text_opts(
+    const char *src, size_t len, const struct md_opts *opts, struct buf *out)
+{
 	struct md_state st;
 	struct md_email e;
 	size_t i, pos = 0, start = out->len;
@@ -1374,7 +1438,7 @@ md_to_text(const char *src, size_t len, struct buf *out)
 
 	if (len > MD_INPUT_MAX || out->err)
 		return -1;
-	md_state_init(&st, &none, out);
+	md_state_init(&st, opts, out);
 	st.text_only = 1;
 	if (md_run(&st, src, len) == -1)
 		goto done;

@@ -285,11 +285,12 @@ news_subscribe(struct req *r, const struct form *f)
 	if ((r->retry_after =
 		    ratelimit_hit(r->site->subscribe, r->addr, r->now)) != 0)
 		return r->status = 429;
-	if (email == NULL) {
-		/* not even text: a binary or a missing field */
-		return news_form(
-		    r, 422, NULL, lang, "Enter your e-mail address.");
-	}
+	if (email == NULL)
+		/* missing, or holding a NUL byte */
+		return news_form(r, 422, NULL, lang,
+		    form_field(f, "email") == NULL
+			? "Enter your e-mail address."
+			: "An e-mail address cannot hold control characters.");
 	if (mail_addr_check(email, err, sizeof(err)) == -1)
 		return news_form(r, 422,
 		    strpbrk(email, "\r\n") || strlen(email) > EMAIL_MAX ? NULL
@@ -403,6 +404,10 @@ news_confirm(struct req *r, const struct form *f)
 	if (strcmp(page_str(row, "status"), "confirmed") == 0)
 		return news_answer(
 		    r, 200, "You are subscribed", "confirmed", NULL);
+	/* a link mailed before an unsubscription does not undo it */
+	if (strcmp(page_str(row, "status"), "pending") != 0)
+		return news_answer(
+		    r, 410, "This link does not work", "expired", NULL);
 	if (!post) {
 		x = val_obj(r->a);
 		val_set_str(r->a, x, "token", t);
@@ -526,9 +531,12 @@ news_render(struct site *site, struct db *db, struct arena *a,
 	rq.now = time(NULL);
 	buf_init(&b, (size_t)1 << 20);
 	buf_init(&t, (size_t)1 << 20);
-	/* the introduction: no address is written into a mail either */
+	/* the introduction: no address is written into a mail either; links
+	 * lead to the site, and a mail fetches no image */
 	memset(&o, 0, sizeof(o));
 	o.heading_min = 2;
+	o.url_base = site->conf.base_url;
+	o.no_images = 1;
 	md_to_html(
 	    page_str(nl, "intro"), strlen(page_str(nl, "intro")), &o, &b);
 	v = val_obj(a);
@@ -538,7 +546,8 @@ news_render(struct site *site, struct db *db, struct arena *a,
 	val_set_str(a, v, "base_url", site->conf.base_url);
 	val_set_str(a, v, "unsubscribe", unsub_url);
 	val_set(a, v, "intro_html", val_html(a, buf_cstr(&b), b.len));
-	md_to_text(page_str(nl, "intro"), strlen(page_str(nl, "intro")), &t);
+	md_to_text_opts(
+	    page_str(nl, "intro"), strlen(page_str(nl, "intro")), &o, &t);
 	buf_reset(&b);
 	buf_printf(&b, "%s\n\n", page_str(nl, "subject"));
 	if (t.len)

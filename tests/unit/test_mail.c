@@ -261,9 +261,52 @@ test_mail_build(void)
 	buf_free(&b);
 }
 
+/* Markdown for a mail: links to the site absolute, images as links, and
+ * the text part with each link's URL. */
+static void
+test_mail_markdown(void)
+{
+	struct md_opts o;
+	struct buf b;
+	const char *src = "Read [about us](/about), [x](https://e.org/a) and "
+			  "[js](javascript:alert(1)). ![chart](https://cdn.e"
+			  ".net/c.png) ![](/media/1)";
+
+	memset(&o, 0, sizeof(o));
+	o.url_base = "https://example.org";
+	o.no_images = 1;
+	buf_init(&b, 0);
+	CHECK(md_to_html(src, strlen(src), &o, &b) == 0, "renders");
+	CHECK(strstr(b.data, "href=\"https://example.org/about\"") != NULL,
+	    "a path becomes absolute: %s", b.data);
+	CHECK(strstr(b.data, "href=\"https://e.org/a\"") != NULL,
+	    "an absolute link stays");
+	CHECK(strstr(b.data, "javascript") == NULL, "no javascript: link");
+	CHECK(strstr(b.data, "<img") == NULL && strstr(b.data, "src=") == NULL,
+	    "no image is fetched: %s", b.data);
+	CHECK(strstr(b.data, "<a href=\"https://cdn.e.net/c.png\">chart</a>") &&
+		strstr(b.data,
+		    "<a href=\"https://example.org/media/1\">image"
+		    "</a>"),
+	    "images are links: %s", b.data);
+	buf_reset(&b);
+	CHECK(md_to_text_opts(src, strlen(src), &o, &b) == 0, "text renders");
+	CHECK(strstr(b.data, "about us (https://example.org/about)") != NULL &&
+		strstr(b.data, "x (https://e.org/a)") != NULL,
+	    "links keep their URL in text: %s", b.data);
+	CHECK(strstr(b.data, "javascript") == NULL, "no javascript: URL: %s",
+	    b.data);
+	buf_reset(&b);
+	CHECK(md_to_text(src, strlen(src), &b) == 0 &&
+		strstr(b.data, "(https://") == NULL,
+	    "plain md_to_text writes no URLs: %s", b.data);
+	buf_free(&b);
+}
+
 void
 test_mail(void)
 {
 	test_mail_addresses();
 	test_mail_build();
+	test_mail_markdown();
 }
