@@ -18,7 +18,7 @@ libmicrohttpd-dev libsqlite3-dev libmd4c-dev libsodium-dev
 libcurl4-openssl-dev libgumbo-dev libstemmer-dev zlib1g-dev
 liboath-dev libvips-dev libmagic-dev
 python3 python3-pytest python3-aiosmtpd python3-feedparser python3-icalendar
-chromium mandoc libxml2-utils curl ca-certificates newsboat"
+chromium mandoc libxml2-utils curl ca-certificates newsboat nginx-light"
 
 # Node.js and npm: keep a node/npm that is already there (e.g. from
 # NodeSource): Debian's nodejs/npm would conflict with it.

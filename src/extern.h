@@ -444,6 +444,7 @@ struct req {
 	size_t ncookies;
 	const char *location;	/* for redirects */
 	const char *disposition; /* Content-Disposition */
+	int exporting;		/* rendered for a static export (export.c) */
 };
 
 /* The decoded value of query argument key ("?q=..."), or NULL. Reading one
@@ -932,6 +933,26 @@ int news_send_due(struct news_sender *, volatile sig_atomic_t *stop,
 int news_thread_start(struct site *);
 void news_thread_stop(void);
 
+/* ---- export.c: the public site as files (issue 6) ----------------------- */
+
+struct export_stats {
+	long long paths;   /* paths found */
+	long long files;   /* files made (pages, feeds, assets, media) */
+	long long written; /* of them, written (the others were the same) */
+	long long bytes, gzbytes;
+};
+
+/* Writes every public page reachable from the home page, the sitemap
+ * and the feeds (bodies byte for byte as the server sends them) under
+ * out, with .gz twins for text, using jobs threads; a file already
+ * holding the same bytes is not written again. Returns 0, or -1 with the
+ * reason in err. */
+int export_site(struct site *, const char *out, unsigned jobs,
+    struct export_stats *, char *err, size_t errlen);
+/* herald export --db FILE --out DIR --base-url URL [--jobs N]: the
+ * command; returns the exit status. */
+int export_main(int argc, char *argv[]);
+
 /* ---- totp.c: second factor: TOTP (RFC 6238, liboath) and recovery codes */
 
 #define TOTP_SECRET_B32 33  /* 20 random bytes as base32 (32) + NUL */
@@ -1023,5 +1044,30 @@ int media_is_pdf(const void *data, size_t len);
 int media_process(const void *data, size_t len, struct media_img *out,
     char *err, size_t errlen);
 void media_img_free(struct media_img *);
+
+/* ---- import.c: a Hugo or Jekyll Markdown site into the store ----------- */
+
+#define IMPORT_KINDS 5
+
+/* The item kinds, in the order of import_counts.kinds. */
+extern const char *const import_kind_names[IMPORT_KINDS];
+
+struct import_counts {
+	size_t files;	/* Markdown files read */
+	size_t added;	/* new items */
+	size_t updated; /* items an earlier import made (same kind and slug) */
+	size_t unknown; /* files of no known kind, imported as news */
+	size_t kinds[IMPORT_KINDS];
+};
+
+/* Imports every *.md and *.markdown file under dir (no dot-files, no
+ * symlinks, no Hugo _index.md) as items, in one transaction: an item of
+ * the same kind and slug is updated in place, so importing twice changes
+ * nothing. key is the site key (e-mail tokens). A progress bar goes to
+ * stderr when tty is set. Returns 0 with the counts in *out, or -1 with
+ * "PATH: reason" in err and nothing written. */
+int import_dir(struct db *, const unsigned char key[EMAIL_KEY_LEN],
+    const char *dir, int tty, struct import_counts *out, char *err,
+    size_t errlen);
 
 #endif /* HERALD_EXTERN_H */

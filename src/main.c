@@ -16,6 +16,7 @@ static int main_init(int, char *[]);
 static int main_serve(int, char *[]);
 static int main_user(int, char *[]);
 static int main_newsletter(int, char *[]);
+static int main_import(int, char *[]);
 static int main_help(int, char *[]);
 static int main_version(int, char *[]);
 
@@ -51,6 +52,13 @@ static const struct {
 	    "send the queued mails (newsletter N first queued), with a "
 	    "progress bar;\n"
 	    "or list the newsletters and how far they went"},
+	{"export", export_main,
+	    "export --db FILE --out DIR --base-url URL [--config FILE] "
+	    "[--jobs N]",
+	    "write the public site as files (with .gz twins) for nginx or "
+	    "a CDN"},
+	{"import", main_import, "import --db FILE --from DIR",
+	    "import a Hugo or Jekyll Markdown site (again: update it)"},
 	{"help", main_help, "help [COMMAND]", "show this help, or a command's"},
 	{"version", main_version, "version", "print the version"},
 };
@@ -682,6 +690,90 @@ done:
 	news_sender_free(sender);
 	if (site_ok)
 		site_close(&site);
+	db_close(db);
+	return rc;
+}
+
+/*
+ * herald import --db FILE --from DIR: a Hugo or Jekyll site's Markdown
+ * files become items, all or none; items of the same kind and slug are
+ * updated, so a second run changes nothing.
+ */
+static int
+main_import(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *path = NULL, *from = NULL;
+	unsigned char key[EMAIL_KEY_LEN];
+	struct import_counts ic;
+	struct arena *a = NULL;
+	struct val *row;
+	struct db *db = NULL;
+	char err[1024];
+	size_t i;
+	int c, rc = 1, tty = isatty(STDERR_FILENO);
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			path = optarg;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 'h':
+			main_cmd_usage("import", stdout);
+			return 0;
+		default:
+			return main_bad("import", "unknown or incomplete option");
+		}
+	}
+	if (optind != argc)
+		return main_bad("import", "unexpected argument");
+	if (path == NULL || *path == '\0')
+		return main_bad("import", "--db FILE is required");
+	if (from == NULL || *from == '\0')
+		return main_bad("import", "--from DIR is required");
+	if ((db = main_open_db("import", path)) == NULL)
+		return 1;
+	a = arena_new();
+	row = db_query_one(db, a,
+	    "SELECT value FROM setting WHERE key = 'secret'", "");
+	if (row == NULL || email_key_parse(*page_str(row, "value")
+	                                       ? page_str(row, "value")
+	                                       : NULL,
+	                       key) == -1) {
+		fprintf(stderr, "herald import: %s: not a herald database (no "
+		                "site key; run herald init)\n",
+		    path);
+		goto done;
+	}
+	if (import_dir(db, key, from, tty, &ic, err, sizeof(err)) == -1) {
+		fprintf(stderr, "herald import: %s\n", err);
+		goto done;
+	}
+	fprintf(stderr, "herald: imported %zu files from %s: %zu new, %zu "
+	                "updated (",
+	    ic.files, from, ic.added, ic.updated);
+	for (i = 0; i < IMPORT_KINDS; i++)
+		fprintf(stderr, "%s%s %zu", i ? ", " : "", import_kind_names[i],
+		    ic.kinds[i]);
+	fprintf(stderr, ")");
+	if (ic.unknown)
+		fprintf(stderr, "; %zu of no known kind imported as news",
+		    ic.unknown);
+	fputc('\n', stderr);
+	rc = 0;
+done:
+	email_key_wipe(key);
+	arena_free(a);
 	db_close(db);
 	return rc;
 }

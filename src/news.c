@@ -107,8 +107,9 @@ news_token_ok(const unsigned char key[EMAIL_KEY_LEN], const char *what,
 const char *
 news_form_token(struct req *r)
 {
-	return news_token(
-	    r->a, r->site->key, "form", (long long)r->now, 0, NULL);
+	/* an exported page is the same file until its content changes */
+	return news_token(r->a, r->site->key, "form",
+	    r->exporting ? 0 : (long long)r->now, 0, NULL);
 }
 
 const char *
@@ -303,17 +304,19 @@ news_subscribe(struct req *r, const struct form *f)
 	if (consent == NULL || strcmp(consent, "yes") != 0)
 		return news_form(r, 422, email, lang,
 		    "Please tick the box to agree to receive the newsletter.");
-	/* the token: when the form was made; a stale one gets a new form */
+	/* the token: when the form was made; a stale one gets a new form.
+	 * A page of a static export carries time 0: it says nothing of when
+	 * it was read, so only the other checks apply to it. */
 	if (news_token_parse(form_get(f, "t"), &ts, &zero, mac) == -1 ||
 	    !news_token_ok(r->site->key, "form", ts, zero, NULL, mac) ||
 	    ts > (long long)r->now + 5 ||
-	    (long long)r->now - ts > NEWS_FORM_MAX)
+	    (ts != 0 && (long long)r->now - ts > NEWS_FORM_MAX))
 		return news_form(r, 422, email, lang,
 		    "This form was too old. Please press Subscribe again.");
 	/* a bot fills the hidden field, or posts faster than a person can:
 	 * it gets the same answer, and nothing is stored or sent */
 	bot = (hp != NULL && *hp != '\0') ||
-	    (long long)r->now - ts < NEWS_FORM_MIN;
+	    (ts != 0 && (long long)r->now - ts < NEWS_FORM_MIN);
 	if (bot)
 		goto answer;
 	if ((w = http_db_rw(r->site)) == NULL || db_begin(w) == -1)

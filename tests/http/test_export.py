@@ -1,0 +1,184 @@
+"""herald export: the public site as files, served by nginx with the
+repository's own deploy/nginx.conf, in front of the live server.
+
+The crawl of nginx finds the same pages as the crawl of herald itself,
+with the same bodies (the subscription form's token aside: it says when
+a page was made), nginx hands out the .gz twins to clients that take
+gzip, forms and search reach the origin through nginx, and a second
+export writes nothing when nothing changed.
+"""
+
+import gzip
+import http.client
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import ROOT, free_port, herald_path
+from sitecrawl import crawl
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+TOKEN = re.compile(rb'name="t" value="[0-9]+\.0\.[0-9a-f]{32}"')
+
+
+def export(h, out, *extra):
+    r = subprocess.run([herald_path(), "export", "--db", h.db, "--out", out,
+                        "--base-url", h.base] + list(extra),
+                       capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return r.stderr.decode()
+
+
+def get(port, path, headers=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request("GET", path, headers=headers or {})
+        r = c.getresponse()
+        return r.status, r.getheaders(), r.read()
+    finally:
+        c.close()
+
+
+@pytest.fixture(scope="module")
+def site():
+    from conftest import Herald
+    h = Herald().start()
+    # nginx's workers run as another user: the export must be readable
+    # by them (pytest's own folders are not)
+    d = tempfile.mkdtemp(prefix="herald-export-")
+    os.chmod(d, 0o755)
+    out = os.path.join(d, "www")
+    log = export(h, out)
+    port = free_port()
+    conf = open(os.path.join(ROOT, "deploy", "nginx.conf")).read()
+    tmp = os.path.join(d, "tmp")
+    os.makedirs(tmp)
+    for k, v in (("__ROOT__", out), ("__LISTEN__", "127.0.0.1:%d" % port),
+                 ("__ORIGIN__", "127.0.0.1:%d" % h.port),
+                 ("__PID__", os.path.join(d, "nginx.pid")),
+                 ("__TMP__", tmp), ("__LOG__", os.path.join(d, "error.log"))):
+        conf = conf.replace(k, v)
+    assert "__" not in re.sub(r"#.*", "", conf), "a placeholder is left"
+    cpath = os.path.join(d, "nginx.conf")
+    with open(cpath, "w") as f:
+        f.write(conf)
+    t = subprocess.run([NGINX, "-t", "-q", "-c", cpath, "-e",
+                        os.path.join(d, "error.log")],
+                       capture_output=True, timeout=30)
+    assert t.returncode == 0, t.stderr
+    p = subprocess.Popen([NGINX, "-c", cpath, "-e",
+                          os.path.join(d, "error.log"), "-g",
+                          "daemon off;"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            get(port, "/")
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "nginx did not start"
+            time.sleep(0.1)
+    yield {"herald": h, "out": out, "port": port, "log": log}
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+    h.check_stop()
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_export_writes_the_site(site):
+    out = site["out"]
+    assert os.path.isfile(os.path.join(out, "index.html"))
+    assert os.path.isfile(os.path.join(out, "index.html.gz"))
+    assert os.path.isfile(os.path.join(out, "sitemap.xml"))
+    assert os.path.isfile(os.path.join(out, "feed.atom"))
+    assert os.path.isfile(os.path.join(out, "events.ics"))
+    assert os.path.isfile(os.path.join(
+        out, "press-releases",
+        "holding-back-progress-the-barriers-to-ending-trafficking-in-"
+        "persons", "index.html"))
+    # forms, search, the API and the admin are not files
+    for p in ("admin", "search", "api", "subscribe", "email"):
+        assert not os.path.exists(os.path.join(out, p)), p
+    # a .gz twin is the page, compressed
+    with open(os.path.join(out, "index.html"), "rb") as f:
+        page = f.read()
+    with open(os.path.join(out, "index.html.gz"), "rb") as f:
+        assert gzip.decompress(f.read()) == page
+
+
+def test_nginx_serves_the_same_site(site):
+    h, port = site["herald"], site["port"]
+    live = crawl(h.base)
+    static = crawl("http://127.0.0.1:%d" % port)
+    assert not live.truncated and not static.truncated
+    lp = {p for p, pg in live.pages.items() if pg.status == 200}
+    sp = {p for p, pg in static.pages.items() if pg.status == 200}
+    assert len(lp) > 50
+    assert lp == sp, ("only live: %r; only static: %r" %
+                      (sorted(lp - sp)[:10], sorted(sp - lp)[:10]))
+    differ = []
+    for p in sorted(lp):
+        a = TOKEN.sub(b"T", live.pages[p].body)
+        b = TOKEN.sub(b"T", static.pages[p].body)
+        if a != b:
+            differ.append(p)
+    assert not differ, "bodies differ: %r" % differ[:10]
+    # and the export's files are what nginx sent: nothing came from the
+    # origin for these pages
+    body = open(os.path.join(site["out"], "index.html"), "rb").read()
+    assert static.pages["/"].body == body
+
+
+def test_nginx_hands_out_gzip_twins(site):
+    port = site["port"]
+    st, hdrs, body = get(port, "/", {"Accept-Encoding": "gzip"})
+    hd = {k.lower(): v for k, v in hdrs}
+    assert st == 200 and hd.get("content-encoding") == "gzip"
+    st2, _, plain = get(port, "/")
+    assert gzip.decompress(body) == plain
+    assert "default-src 'none'" in hd.get("content-security-policy", "")
+    st, hdrs, _ = get(port, "/feed.atom")
+    hd = {k.lower(): v for k, v in hdrs}
+    assert st == 200 and hd["content-type"].startswith("application/atom+xml")
+
+
+def test_forms_and_search_reach_the_origin(site):
+    h, port = site["herald"], site["port"]
+    st, _, body = get(port, "/search?q=migrants")
+    assert st == 200 and b"migrant" in body.lower()
+    st2, _, live = get(h.port, "/search?q=migrants")
+    assert TOKEN.sub(b"T", body) == TOKEN.sub(b"T", live)
+    st, _, body = get(port, "/subscribe")
+    assert st == 200 and b'action="/subscribe"' in body
+    st, hdrs, _ = get(port, "/admin")
+    assert st == 303
+
+
+def test_second_export_writes_only_what_changed(site, tmp_path):
+    h = site["herald"]
+    out = str(tmp_path / "www")
+    first = export(h, out)
+    m = re.search(r"exported (\d+) files \((\d+) written", first)
+    assert m and int(m.group(1)) == int(m.group(2)) > 50, first
+    # nothing changed: no file is written again (a CDN sync sees none)
+    stamp = {}
+    for dp, _, fs in os.walk(out):
+        for f in fs:
+            p = os.path.join(dp, f)
+            stamp[p] = os.stat(p).st_mtime_ns
+    time.sleep(1.1)
+    second = export(h, out)
+    m2 = re.search(r"exported (\d+) files \((\d+) written, (\d+) the same",
+                   second)
+    assert m2 and int(m2.group(1)) == int(m.group(1)), second
+    assert int(m2.group(2)) == 0, second
+    assert all(os.stat(p).st_mtime_ns == t for p, t in stamp.items())
