@@ -708,7 +708,7 @@ main_import(int argc, char *argv[])
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *path = NULL, *from = NULL;
+	const char *path = NULL, *from = NULL, *secret;
 	unsigned char key[EMAIL_KEY_LEN];
 	struct import_counts ic;
 	struct arena *a = NULL;
@@ -746,10 +746,8 @@ main_import(int argc, char *argv[])
 	a = arena_new();
 	row = db_query_one(db, a,
 	    "SELECT value FROM setting WHERE key = 'secret'", "");
-	if (row == NULL || email_key_parse(*page_str(row, "value")
-	                                       ? page_str(row, "value")
-	                                       : NULL,
-	                       key) == -1) {
+	secret = row ? page_str(row, "value") : "";
+	if (email_key_parse(*secret ? secret : NULL, key) == -1) {
 		fprintf(stderr, "herald import: %s: not a herald database (no "
 		                "site key; run herald init)\n",
 		    path);
