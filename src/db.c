@@ -294,6 +294,10 @@ static const char *const db_migrations[] = {
 	"  message_id TEXT NOT NULL, created_at INTEGER NOT NULL,"
 	"  sent_at INTEGER, UNIQUE (newsletter_id, subscriber_id));"
 	"CREATE INDEX mail_due ON mail(status, next_at);",
+
+	/* 6: the languages readers may choose come from this index alone,
+	 * not from a scan of every item's row (bodies included) */
+	"CREATE INDEX item_status_lang ON item(status, lang);",
 };
 
 /* Tables whose every change must drop the rendered pages. */
