@@ -25,8 +25,9 @@ static const struct {
     {"restored", "The revision is restored (as a new revision)."},
     {"deleted", "Deleted."},
     {"uploaded", "Uploaded."},
-    {"queued", "Sending has started: the mails go out in the order they "
-               "were queued."},
+    {"queued",
+	"Sending has started: the mails go out in the order they "
+	"were queued."},
     {"password", "Your password is changed; your other sessions ended."},
     {"totp-off", "Two-step sign-in is off."},
     {"user-added", "The user is added."},
@@ -150,20 +151,19 @@ admin_redirect(struct req *r, const char *path)
 	return 303;
 }
 
-/* Adds {field, message} to the view's "errors". */
-static void
+void
 admin_error(
     struct req *r, struct val *view, const char *field, const char *message)
 {
 	struct val *list = val_get(view, "errors"), *o;
 
 	if (list == NULL) {
-		list = val_list(r->a);
-		val_set(r->a, view, "errors", list);
+		val_set(r->a, view, "errors", val_list(r->a));
 		list = val_get(view, "errors");
 	}
 	o = val_obj(r->a);
-	val_set_str(r->a, o, "field", field);
+	if (field != NULL)
+		val_set_str(r->a, o, "field", field);
 	val_set_str(r->a, o, "message", message);
 	val_push(r->a, list, o);
 }

@@ -527,17 +527,8 @@ static int
 item_refuse(struct req *r, struct auth_user *u, struct val *v, struct val *fv,
     long long id, const char *why)
 {
-	struct val *errs = val_get(v, "errors"), *o;
-
-	if (why != NULL) {
-		if (errs == NULL) {
-			errs = val_list(r->a);
-			val_set(r->a, v, "errors", errs);
-		}
-		o = val_obj(r->a);
-		val_set_str(r->a, o, "message", why);
-		val_push(r->a, errs, o);
-	}
+	if (why != NULL)
+		admin_error(r, v, NULL, why);
 	item_editor_view(r, u, v, fv, id);
 	admin_render(r, u, "item", v);
 	r->status = 422;

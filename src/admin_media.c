@@ -57,27 +57,12 @@ media_upload(
 	if (w == NULL)
 		return r->status = 503;
 	alt = admin_field(r, f, "alt", "Alt text", MEDIA_ALT_MAX, 0, v);
-	if (alt != NULL && *alt == '\0') {
-		struct val *e = val_list(r->a), *o = val_obj(r->a);
-
-		val_set_str(r->a, o, "field", "alt");
-		val_set_str(r->a, o, "message",
+	if (alt != NULL && *alt == '\0')
+		admin_error(r, v, "alt",
 		    "Alt text is required: describe the image for people who "
 		    "cannot see it.");
-		val_push(r->a, e, o);
-		val_set(r->a, v, "errors", e);
-	}
-	if (file == NULL || file->filename == NULL || file->len == 0) {
-		struct val *e = val_get(v, "errors"), *o = val_obj(r->a);
-
-		if (e == NULL) {
-			e = val_list(r->a);
-			val_set(r->a, v, "errors", e);
-		}
-		val_set_str(r->a, o, "field", "file");
-		val_set_str(r->a, o, "message", "Choose an image file.");
-		val_push(r->a, e, o);
-	}
+	if (file == NULL || file->filename == NULL || file->len == 0)
+		admin_error(r, v, "file", "Choose an image file.");
 	if (val_get(v, "errors") != NULL)
 		return media_list(r, u, v);
 	if (file->len > MEDIA_MAX_BYTES) {

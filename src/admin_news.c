@@ -30,24 +30,6 @@ static const char *const admin_news_sub_statuses[] = {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* Adds {field, message} to the view's "errors" (as admin_field does). */
-static void
-admin_news_error(
-    struct req *r, struct val *v, const char *field, const char *message)
-{
-	struct val *list = val_get(v, "errors"), *o;
-
-	if (list == NULL) {
-		val_set(r->a, v, "errors", val_list(r->a));
-		list = val_get(v, "errors");
-	}
-	o = val_obj(r->a);
-	if (field != NULL)
-		val_set_str(r->a, o, "field", field);
-	val_set_str(r->a, o, "message", message);
-	val_push(r->a, list, o);
-}
-
 /* "2024-05-01 14:03 UTC" for Unix time t (arena); "" for 0. */
 static const char *
 admin_news_when(struct req *r, long long t)
@@ -614,11 +596,11 @@ admin_news_post(
 	val_set_str(r->a, nl, "stored_lang",
 	    cur ? page_str(cur, "lang") : admin_news_site_lang(r));
 	if (subject != NULL && *subject == '\0')
-		admin_news_error(r, v, "subject", "Subject: please write one.");
+		admin_error(r, v, "subject", "Subject: please write one.");
 	if (lang != NULL && *lang == '\0')
 		lang = admin_news_site_lang(r);
 	if (lang != NULL && admin_news_lang_name(r, lang) == NULL) {
-		admin_news_error(
+		admin_error(
 		    r, v, "lang", "Language: please choose one from the list.");
 		lang = NULL;
 	}
@@ -1216,17 +1198,17 @@ admin_news_subs_import(
 	imp.dups = val_list(r->a);
 	if (file == NULL || file->filename == NULL ||
 	    (file->len == 0 && *file->filename == '\0')) {
-		admin_news_error(r, v, "file", "Choose a CSV file to import.");
+		admin_error(r, v, "file", "Choose a CSV file to import.");
 		return admin_news_subs_show(r, u, v, 422);
 	}
 	if (file->len > SUBS_IMPORT_MAX) {
-		admin_news_error(r, v, "file",
+		admin_error(r, v, "file",
 		    arena_printf(r->a, "The file is too large: at most %zu MB.",
 			SUBS_IMPORT_MAX >> 20));
 		return admin_news_subs_show(r, u, v, 413);
 	}
 	if (memchr(file->value, '\0', file->len) != NULL) {
-		admin_news_error(r, v, "file",
+		admin_error(r, v, "file",
 		    "This is not a CSV file: it holds NUL bytes.");
 		return admin_news_subs_show(r, u, v, 422);
 	}

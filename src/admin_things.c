@@ -171,24 +171,6 @@ static const struct thing_field thing_setting_fields[] = {
 /* ---- helpers --------------------------------------------------------------
  */
 
-/* Adds {field, message} to the view's "errors" (field may be NULL). */
-static void
-thing_error(
-    struct req *r, struct val *v, const char *field, const char *message)
-{
-	struct val *list = val_get(v, "errors"), *o;
-
-	if (list == NULL) {
-		val_set(r->a, v, "errors", val_list(r->a));
-		list = val_get(v, "errors");
-	}
-	o = val_obj(r->a);
-	if (field != NULL)
-		val_set_str(r->a, o, "field", field);
-	val_set_str(r->a, o, "message", message);
-	val_push(r->a, list, o);
-}
-
 /* 1 when s is a slug: lowercase ASCII letters, digits and dashes, not
  * starting with a dash, 1 to THING_SLUG_MAX bytes. */
 static int
@@ -572,16 +554,16 @@ thing_check(struct req *r, struct db *w, enum thing_kind k,
 		}
 		val_set_str(r->a, fv, fd->name, s);
 		if (fd->required && *s == '\0')
-			thing_error(r, v, fd->name,
+			admin_error(r, v, fd->name,
 			    arena_printf(r->a, "%s: required.", fd->label));
 	}
 	s = page_str(fv, "slug");
 	if (*s != '\0' && !thing_slug_ok(s))
-		thing_error(r, v, "slug",
+		admin_error(r, v, "slug",
 		    "Address (slug): use lowercase letters, digits and dashes "
 		    "only.");
 	else if (*s != '\0' && db_int(w, d->sql_slug_taken, "ti", s, id) > 0)
-		thing_error(r, v, "slug",
+		admin_error(r, v, "slug",
 		    arena_printf(r->a,
 			"Address (slug): another %s has this "
 			"address already.",
@@ -591,7 +573,7 @@ thing_check(struct req *r, struct db *w, enum thing_kind k,
 		if (*s) {
 			y = strtol(s, &end, 10);
 			if (*end != '\0' || end == s || y < 1900 || y > 2100)
-				thing_error(r, v, "year",
+				admin_error(r, v, "year",
 				    "Year: a year from 1900 to 2100.");
 		}
 	}
@@ -601,7 +583,7 @@ thing_check(struct req *r, struct db *w, enum thing_kind k,
 			(s[i] >= 'A' && s[i] <= 'Z') || s[i] == '-'))
 			break;
 	if (s[i] != '\0')
-		thing_error(
+		admin_error(
 		    r, v, "lang", "Language: a code such as en or pt-BR.");
 	if (k == THING_MEMBER) {
 		s = page_str(fv, "country_code");
@@ -611,7 +593,7 @@ thing_check(struct req *r, struct db *w, enum thing_kind k,
 			    (s[0] >= 'a' && s[0] <= 'z')) &&
 			((s[1] >= 'A' && s[1] <= 'Z') ||
 			    (s[1] >= 'a' && s[1] <= 'z'))))
-			thing_error(r, v, "country_code",
+			admin_error(r, v, "country_code",
 			    "Country code: two letters, such as DE.");
 		else if (*s)
 			val_set_str(r->a, fv, "country_code",
@@ -622,24 +604,24 @@ thing_check(struct req *r, struct db *w, enum thing_kind k,
 		if (*s &&
 		    db_int(w, "SELECT id FROM region WHERE slug = ?", "t", s) <=
 			0)
-			thing_error(
+			admin_error(
 			    r, v, "region", "Region: choose one of the list.");
 		s = page_str(fv, "website");
 		if (*s &&
 		    !((strncmp(s, "https://", 8) == 0 && s[8]) ||
 			(strncmp(s, "http://", 7) == 0 && s[7])))
-			thing_error(r, v, "website",
+			admin_error(r, v, "website",
 			    "Website: a full address starting with https:// "
 			    "or http://.");
 		else if (*s &&
 		    (!html_url_ok(s, strlen(s)) || strpbrk(s, " \"<>") != NULL))
-			thing_error(r, v, "website",
+			admin_error(r, v, "website",
 			    "Website: this is not a valid address.");
 	}
 	if (k == THING_CONTACT) {
 		s = page_str(fv, "email");
 		if (*s && email_valid(s) != 0)
-			thing_error(r, v, "email",
+			admin_error(r, v, "email",
 			    "E-mail: this is not a valid address.");
 	}
 }
@@ -769,7 +751,7 @@ thing_delete(struct req *r, struct auth_user *u, enum thing_kind k,
 
 	if (thing_in_use(r, w, k, cur) != NULL) {
 		v = admin_view(r, arena_printf(r->a, "Edit: %s", name));
-		thing_error(r, v, NULL,
+		admin_error(r, v, NULL,
 		    k == THING_BLOCK
 			? "This block is the site's About-us text (see "
 			  "Settings): choose another block there before "
@@ -835,7 +817,7 @@ thing_post(struct req *r, struct auth_user *u, enum thing_kind k, long long id,
 			(file->len == 0 && *file->filename == '\0')))
 			file = NULL; /* no file chosen */
 		if (file != NULL && file->len > MEDIA_MAX_BYTES) {
-			thing_error(r, v, "file",
+			admin_error(r, v, "file",
 			    arena_printf(r->a,
 				"The file is too large: at most %zu MB.",
 				MEDIA_MAX_BYTES >> 20));
@@ -843,7 +825,7 @@ thing_post(struct req *r, struct auth_user *u, enum thing_kind k, long long id,
 		} else if (file != NULL &&
 		    !media_is_pdf(file->value, file->len)) {
 			sniff = media_sniff(file->value, file->len);
-			thing_error(r, v, "file",
+			admin_error(r, v, "file",
 			    arena_printf(r->a,
 				"This file is not a PDF document (it is %s).",
 				sniff ? sniff : "of an unknown type"));
@@ -851,7 +833,7 @@ thing_post(struct req *r, struct auth_user *u, enum thing_kind k, long long id,
 	}
 	if (val_get(v, "errors") != NULL) {
 		if (file != NULL)
-			thing_error(r, v, NULL,
+			admin_error(r, v, NULL,
 			    "Nothing is saved: choose the file again.");
 		return thing_show(r, u, k, v, fv, id, st);
 	}
@@ -1039,17 +1021,17 @@ thing_social_check(struct req *r, const struct form *f, struct val *v,
 		val_set_str(r->a, o, fs[i].name, s ? s : "");
 	}
 	if (*page_str(o, "network") == '\0')
-		thing_error(r, v, "network", "Network: required.");
+		admin_error(r, v, "network", "Network: required.");
 	s = page_str(o, "url");
 	if (strncmp(s, "https://", 8) != 0 || s[8] == '\0' ||
 	    !html_url_ok(s, strlen(s)) || strpbrk(s, " \"<>") != NULL)
-		thing_error(r, v, "url",
+		admin_error(r, v, "url",
 		    "Address: a full address starting with https://.");
 	s = page_str(o, "position");
 	if (*s) {
 		strtol(s, &end, 10);
 		if (*end != '\0')
-			thing_error(r, v, "position", "Position: a number.");
+			admin_error(r, v, "position", "Position: a number.");
 	}
 	/* the error links go to this form's own fields */
 	errs = val_get(v, "errors");
@@ -1084,7 +1066,7 @@ thing_settings_post(
 			    r, f, fd->name, fd->label, fd->max, 0, v);
 			val_set_str(r->a, fv, fd->name, s ? s : "");
 			if (s != NULL && fd->required && *s == '\0')
-				thing_error(r, v, fd->name,
+				admin_error(r, v, fd->name,
 				    arena_printf(
 					r->a, "%s: required.", fd->label));
 		}
@@ -1094,19 +1076,19 @@ thing_settings_post(
 				(s[i] >= 'A' && s[i] <= 'Z') || s[i] == '-'))
 				break;
 		if (s[i] != '\0')
-			thing_error(r, v, "language",
+			admin_error(r, v, "language",
 			    "Language: a code such as en or pt-BR.");
 		s = page_str(fv, "about_block");
 		if (*s &&
 		    db_int(w, "SELECT id FROM block WHERE slug = ?", "t", s) <=
 			0)
-			thing_error(r, v, "about_block",
+			admin_error(r, v, "about_block",
 			    "About-us block: choose one of the list.");
 		s = page_str(fv, "media_contact");
 		if (*s &&
 		    db_int(w, "SELECT id FROM contact WHERE slug = ?", "t",
 			s) <= 0)
-			thing_error(r, v, "media_contact",
+			admin_error(r, v, "media_contact",
 			    "Media contact: choose one of the list.");
 		if (val_get(v, "errors") != NULL)
 			return thing_settings_show(r, u, v, fv, NULL, 422);

@@ -209,3 +209,19 @@ buf_free(struct buf *b)
 	b->len = b->cap = 0;
 	b->err = 0;
 }
+
+const char *
+buf_find(const char *hay, size_t n, const char *needle, size_t m)
+{
+	const char *p = hay, *end = hay + n;
+
+	if (m == 0)
+		return hay;
+	while (m <= (size_t)(end - p) &&
+	    (p = memchr(p, needle[0], (size_t)(end - p) - m + 1)) != NULL) {
+		if (memcmp(p, needle, m) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}

@@ -5,7 +5,6 @@
  * threads. Forms, search and the API stay on the origin server. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,21 +118,6 @@ export_add_locked(struct export *x, const char *path, size_t n)
 	x->npaths++;
 }
 
-/* Finds needle (m bytes) in hay (n bytes). */
-static const char *
-export_find(const char *hay, size_t n, const char *needle, size_t m)
-{
-	const char *p = hay, *end = hay + n;
-
-	while (m <= (size_t)(end - p) &&
-	    (p = memchr(p, needle[0], (size_t)(end - p) - m + 1)) != NULL) {
-		if (memcmp(p, needle, m) == 0)
-			return p;
-		p++;
-	}
-	return NULL;
-}
-
 /* The local paths an HTML or XML body links to: href, src, srcset and
  * sitemap <loc> values on this site. */
 static void
@@ -150,8 +134,7 @@ export_links(struct export *x, const char *b, size_t len)
 	for (i = 0; i < sizeof(attrs) / sizeof(*attrs); i++) {
 		n = strlen(attrs[i]);
 		for (p = b; p < end &&
-		     (p = export_find(p, (size_t)(end - p), attrs[i], n)) !=
-			 NULL;
+		     (p = buf_find(p, (size_t)(end - p), attrs[i], n)) != NULL;
 		     p += n) {
 			v = p + n;
 			e = memchr(v, i == 3 ? '<' : '"', (size_t)(end - v));
@@ -486,114 +469,4 @@ export_site(struct site *site, const char *out, unsigned jobs,
 	pthread_mutex_destroy(&x.lock);
 	pthread_cond_destroy(&x.more);
 	return x.failed ? -1 : 0;
-}
-
-/* ---- herald export ----------------------------------------------------- */
-
-int
-export_main(int argc, char *argv[])
-{
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"out", required_argument, NULL, 'o'},
-	    {"base-url", required_argument, NULL, 'b'},
-	    {"config", required_argument, NULL, 'c'},
-	    {"jobs", required_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct conf conf;
-	struct site site;
-	struct export_stats st;
-	struct timespec t0, t1;
-	const char *out = NULL, *config = NULL;
-	char err[1024], why[256], *end;
-	unsigned long jobs = 0;
-	long n;
-	int c, rc;
-
-	conf_defaults(&conf);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		if (c == 'c')
-			config = optarg;
-		else if (c == 'h') {
-			printf("usage: herald export --db FILE --out DIR "
-			       "[--base-url URL] [--config FILE] [--jobs N]\n");
-			return 0;
-		} else if (c == '?' || c == ':') {
-			fprintf(stderr,
-			    "herald export: unknown or incomplete "
-			    "option (see herald export --help)\n");
-			return 2;
-		}
-	if (optind != argc) {
-		fprintf(stderr, "herald export: unexpected argument\n");
-		return 2;
-	}
-	if (config && conf_read(&conf, config, err, sizeof(err)) == -1) {
-		fprintf(stderr, "herald export: %s\n", err);
-		return 1;
-	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		why[0] = '\0';
-		if (c == 'd')
-			conf_set(&conf, "db", optarg, why, sizeof(why));
-		else if (c == 'b')
-			conf_set(&conf, "base_url", optarg, why, sizeof(why));
-		else if (c == 'o')
-			out = optarg;
-		else if (c == 'j') {
-			jobs = strtoul(optarg, &end, 10);
-			if (*end != '\0' || jobs == 0 || jobs > 64)
-				snprintf(
-				    why, sizeof(why), "--jobs: want 1 to 64");
-		}
-		if (why[0] != '\0') {
-			fprintf(stderr, "herald export: %s\n", why);
-			return 2;
-		}
-	}
-	if (conf.db[0] == '\0' || out == NULL || *out == '\0') {
-		fprintf(stderr,
-		    "herald export: --db FILE and --out DIR are "
-		    "required\n");
-		return 2;
-	}
-	if (conf.base_url[0] == '\0') {
-		fprintf(stderr,
-		    "herald export: --base-url URL is required (the "
-		    "site's public address, for its links)\n");
-		return 2;
-	}
-	if (jobs == 0) {
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-		jobs = n > 0 && n <= 64 ? (unsigned long)n : 2;
-	}
-	if (access(conf.db, R_OK) == -1) {
-		fprintf(stderr, "herald export: %s: %s\n", conf.db,
-		    strerror(errno));
-		return 1;
-	}
-	if (site_open(&site, &conf) == -1)
-		return 1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = export_site(&site, out, (unsigned)jobs, &st, err, sizeof(err));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	site_close(&site);
-	if (rc == -1) {
-		fprintf(stderr, "herald export: %s\n", err);
-		return 1;
-	}
-	fprintf(stderr,
-	    "herald: exported %lld files (%lld written, %lld the "
-	    "same), %lld bytes (%lld gzip) in %.2f s with %lu "
-	    "threads\n",
-	    st.files, st.written, st.files - st.written, st.bytes, st.gzbytes,
-	    (double)(t1.tv_sec - t0.tv_sec) +
-		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-	    jobs);
-	return 0;
 }

@@ -41,6 +41,9 @@ int buf_utf8(struct buf *, unsigned long cp);
 /* The length (1 to 4) of the valid UTF-8 sequence at s, n bytes left, or 0
  * when it is malformed (overlong, surrogate, past U+10FFFF, cut short). */
 size_t buf_utf8_len(const unsigned char *s, size_t n);
+/* The first place needle (m bytes) stands in hay (n bytes), or NULL. */
+const char *buf_find(const char *hay, size_t n, const char *needle,
+    size_t m);
 const char *buf_cstr(struct buf *);
 void buf_reset(struct buf *);
 /* Gives the data to the caller (who frees it with free()); buf is empty. */
@@ -329,6 +332,10 @@ int load_item_save(struct db *, const unsigned char key[EMAIL_KEY_LEN],
  * 0 or -1. */
 int load_emails(struct db *, const unsigned char key[EMAIL_KEY_LEN],
     const char *md);
+/* 1 when s is a slug content files and imports may have: lowercase
+ * ASCII letters, digits, dashes and underscores, not starting with a
+ * dash, 1 to 200 bytes. */
+int load_slug_ok(const char *s);
 /* ISO 8601 date or date-time; see load.c. */
 int load_parse_date(const char *, struct tm *, int *off, int *has_time,
     int *has_off);
@@ -799,6 +806,10 @@ struct val *admin_view(struct req *, const char *title);
  * "errors" list (label names the field for people). */
 const char *admin_field(struct req *, const struct form *, const char *name,
     const char *label, size_t max, int multiline, struct val *view);
+/* Adds {field, message} to the view's "errors", which the page frame
+ * lists (a field, when not NULL, links to its input #f-FIELD). */
+void admin_error(struct req *, struct val *view, const char *field,
+    const char *message);
 /* Writes an audit row for the request's user; 0 or -1. */
 int admin_audit(struct req *, struct auth_user *, const char *action,
     const char *subject, const char *detail);
@@ -949,9 +960,6 @@ struct export_stats {
  * reason in err. */
 int export_site(struct site *, const char *out, unsigned jobs,
     struct export_stats *, char *err, size_t errlen);
-/* herald export --db FILE --out DIR --base-url URL [--jobs N]: the
- * command; returns the exit status. */
-int export_main(int argc, char *argv[]);
 
 /* ---- totp.c: second factor: TOTP (RFC 6238, liboath) and recovery codes */
 

@@ -137,21 +137,6 @@ form_param(struct arena *a, const char *h, size_t n, const char *key)
 	return NULL;
 }
 
-/* Finds needle (m bytes) in hay (n bytes). */
-static const char *
-form_find(const char *hay, size_t n, const char *needle, size_t m)
-{
-	const char *p = hay, *end = hay + n;
-
-	while (m <= (size_t)(end - p) &&
-	    (p = memchr(p, needle[0], (size_t)(end - p) - m + 1)) != NULL) {
-		if (memcmp(p, needle, m) == 0)
-			return p;
-		p++;
-	}
-	return NULL;
-}
-
 static int
 form_multipart(struct arena *a, const char *ctype, const char *body, size_t len,
     struct form *f)
@@ -169,7 +154,7 @@ form_multipart(struct arena *a, const char *ctype, const char *body, size_t len,
 	/* the first delimiter may open the body without the CRLF */
 	if (len >= dlen - 2 && memcmp(body, delim + 2, dlen - 2) == 0)
 		p = body + dlen - 2;
-	else if ((p = form_find(body, len, delim, dlen)) != NULL)
+	else if ((p = buf_find(body, len, delim, dlen)) != NULL)
 		p += dlen;
 	else
 		return -1;
@@ -182,7 +167,7 @@ form_multipart(struct arena *a, const char *ctype, const char *body, size_t len,
 		if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
 			return -1;
 		p += 2;
-		if ((hend = form_find(p, (size_t)(end - p), "\r\n\r\n", 4)) ==
+		if ((hend = buf_find(p, (size_t)(end - p), "\r\n\r\n", 4)) ==
 		    NULL)
 			hend = (end - p >= 2 && p[0] == '\r' && p[1] == '\n')
 			    ? p
@@ -191,7 +176,7 @@ form_multipart(struct arena *a, const char *ctype, const char *body, size_t len,
 			return -1;
 		disp = pctype = NULL;
 		for (line = p; line < hend;) {
-			const char *eol = form_find(
+			const char *eol = buf_find(
 			    line, (size_t)(hend + 2 - line), "\r\n", 2);
 			size_t ll;
 
@@ -214,7 +199,7 @@ form_multipart(struct arena *a, const char *ctype, const char *body, size_t len,
 			line = eol + 2;
 		}
 		p = hend == p ? p + 2 : hend + 4;
-		if ((next = form_find(p, (size_t)(end - p), delim, dlen)) ==
+		if ((next = buf_find(p, (size_t)(end - p), delim, dlen)) ==
 		    NULL)
 			return -1;
 		if (disp == NULL ||

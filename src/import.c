@@ -18,7 +18,6 @@
 #define IMPORT_MAX_FILES 200000
 #define IMPORT_MAX_FILE ((size_t)8 << 20)
 #define IMPORT_MAX_DEPTH 64
-#define IMPORT_MAX_SLUG 200
 
 /* Folder names and front matter values, and the kind each stands for. */
 static const struct {
@@ -299,20 +298,6 @@ import_kind(const struct val *meta, const char *rel, char *folder,
 	return kind ? kind : "news";
 }
 
-static int
-import_slug_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > IMPORT_MAX_SLUG || s[0] == '-')
-		return 0;
-	for (; *s; s++)
-		if (!(islower((unsigned char)*s) ||
-			isdigit((unsigned char)*s) || *s == '-' || *s == '_'))
-			return 0;
-	return 1;
-}
-
 /* s as a slug: as written when it is one, else made from it (lowercase
  * letters, digits and dashes); NULL when nothing is left. */
 static const char *
@@ -323,7 +308,7 @@ import_slugify(struct arena *a, const char *s)
 
 	if (s == NULL)
 		return NULL;
-	if (import_slug_ok(s))
+	if (load_slug_ok(s))
 		return s;
 	buf_init(&b, 4096);
 	html_slug(&b, s, strlen(s));

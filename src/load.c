@@ -194,7 +194,7 @@ load_list(struct load *l, const struct val *meta, const char *key)
 	return list;
 }
 
-static int
+int
 load_slug_ok(const char *s)
 {
 	size_t n = strlen(s);

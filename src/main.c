@@ -16,6 +16,7 @@ static int main_init(int, char *[]);
 static int main_serve(int, char *[]);
 static int main_user(int, char *[]);
 static int main_newsletter(int, char *[]);
+static int main_export(int, char *[]);
 static int main_import(int, char *[]);
 static int main_help(int, char *[]);
 static int main_version(int, char *[]);
@@ -52,7 +53,7 @@ static const struct {
 	    "send the queued mails (newsletter N first queued), with a "
 	    "progress bar;\n"
 	    "or list the newsletters and how far they went"},
-	{"export", export_main,
+	{"export", main_export,
 	    "export --db FILE --out DIR --base-url URL [--config FILE] "
 	    "[--jobs N]",
 	    "write the public site as files (with .gz twins) for nginx or "
@@ -249,6 +250,60 @@ main_init(int argc, char *argv[])
 	return 0;
 }
 
+/*
+ * Reads a command's settings into conf: the --config file first (option
+ * 'c'), then each option that names a conf key (keys[c]; a flag with no
+ * argument sets "yes"), so the command line wins over the file. Options
+ * of the command's own are left for the caller to read again. Returns 0,
+ * or -1 with the exit status in *status (0 after --help, 2 for a usage
+ * error, 1 for a bad config file), the message printed.
+ */
+static int
+main_conf(const char *what, int argc, char *argv[], const struct option *opts,
+    const char *const keys[], size_t nkeys, struct conf *conf, int *status)
+{
+	char err[1024], why[256];
+	const char *config = NULL;
+	int c;
+
+	conf_defaults(conf);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (c == 'c')
+			config = optarg;
+		else if (c == 'h') {
+			main_cmd_usage(what, stdout);
+			*status = 0;
+			return -1;
+		} else if (c == '?' || c == ':') {
+			*status =
+			    main_bad(what, "unknown or incomplete option");
+			return -1;
+		}
+	if (optind != argc) {
+		*status = main_bad(what, "unexpected argument");
+		return -1;
+	}
+	if (config && conf_read(conf, config, err, sizeof(err)) == -1) {
+		fprintf(stderr, "herald %s: %s\n", what, err);
+		*status = 1;
+		return -1;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'c' || c < 0 || (size_t)c >= nkeys || !keys[c])
+			continue;
+		if (conf_set(conf, keys[c], optarg ? optarg : "yes", why,
+			sizeof(why)) == -1) {
+			snprintf(err, sizeof(err), "--%s: %s", keys[c], why);
+			*status = main_bad(what, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 main_serve(int argc, char *argv[])
 {
@@ -276,39 +331,11 @@ main_serve(int argc, char *argv[])
 	struct conf conf;
 	struct site site;
 	struct db *db;
-	char err[1024], why[256];
-	const char *config = NULL;
-	int c, rc;
+	int rc;
 
-	conf_defaults(&conf);
-	/* the config file first, so the command line wins over it */
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		if (c == 'c')
-			config = optarg;
-		else if (c == 'h') {
-			main_cmd_usage("serve", stdout);
-			return 0;
-		} else if (c == '?' || c == ':')
-			return main_bad("serve", "unknown or incomplete option");
-	if (optind != argc)
-		return main_bad("serve", "unexpected argument");
-	if (config && conf_read(&conf, config, err, sizeof(err)) == -1) {
-		fprintf(stderr, "herald serve: %s\n", err);
-		return 1;
-	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'c' || c < 0 ||
-		    (size_t)c >= sizeof(keys) / sizeof(*keys) || !keys[c])
-			continue;
-		if (conf_set(&conf, keys[c], c == 'D' ? "yes" : optarg, why,
-		        sizeof(why)) == -1) {
-			snprintf(err, sizeof(err), "--%s: %s", keys[c], why);
-			return main_bad("serve", err);
-		}
-	}
+	if (main_conf("serve", argc, argv, opts, keys,
+	        sizeof(keys) / sizeof(*keys), &conf, &rc) == -1)
+		return rc;
 	if (conf.db[0] == '\0')
 		return main_bad("serve", "--db FILE (or db in the config) is "
 		                         "required");
@@ -572,8 +599,8 @@ main_newsletter(int argc, char *argv[])
 	struct news_sender *sender = NULL;
 	struct main_progress pr = {0, 0, 0};
 	struct sigaction sa;
-	const char *config = NULL, *sub;
-	char err[1024], why[256], *end;
+	const char *sub;
+	char *end;
 	long long id = 0, n;
 	int c, rc = 1, site_ok = 0;
 
@@ -588,41 +615,18 @@ main_newsletter(int argc, char *argv[])
 	sub = argv[1];
 	argc--;
 	argv++;
-	conf_defaults(&conf);
-	opterr = 0;
+	if (main_conf("newsletter", argc, argv, opts, keys,
+	        sizeof(keys) / sizeof(*keys), &conf, &rc) == -1)
+		return rc;
+	rc = 1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		if (c == 'c')
-			config = optarg;
-		else if (c == 'h') {
-			main_cmd_usage("newsletter", stdout);
-			return 0;
-		} else if (c == '?' || c == ':')
-			return main_bad("newsletter",
-			    "unknown or incomplete option");
-	if (optind != argc)
-		return main_bad("newsletter", "unexpected argument");
-	if (config && conf_read(&conf, config, err, sizeof(err)) == -1) {
-		fprintf(stderr, "herald newsletter: %s\n", err);
-		return 1;
-	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'i') {
 			id = strtoll(optarg, &end, 10);
 			if (*end != '\0' || id <= 0)
 				return main_bad("newsletter", "--id wants a "
 				                              "newsletter's number");
-			continue;
 		}
-		if (c == 'c' || c < 0 ||
-		    (size_t)c >= sizeof(keys) / sizeof(*keys) || !keys[c])
-			continue;
-		if (conf_set(&conf, keys[c], optarg, why, sizeof(why)) == -1) {
-			snprintf(err, sizeof(err), "--%s: %s", keys[c], why);
-			return main_bad("newsletter", err);
-		}
-	}
 	if (conf.db[0] == '\0')
 		return main_bad("newsletter", "--db FILE is required");
 	if (strcmp(sub, "list") == 0) {
@@ -774,6 +778,80 @@ done:
 	arena_free(a);
 	db_close(db);
 	return rc;
+}
+
+/* herald export: the public site as files (export.c). */
+static int
+main_export(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"base-url", required_argument, NULL, 'b'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	static const char *const keys[] = {['d'] = "db", ['b'] = "base_url"};
+	struct conf conf;
+	struct site site;
+	struct export_stats st;
+	struct timespec t0, t1;
+	const char *out = NULL;
+	char err[1024], *end;
+	unsigned long jobs = 0;
+	long n;
+	int c, rc;
+
+	if (main_conf("export", argc, argv, opts, keys,
+		sizeof(keys) / sizeof(*keys), &conf, &rc) == -1)
+		return rc;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (c == 'o')
+			out = optarg;
+		else if (c == 'j') {
+			jobs = strtoul(optarg, &end, 10);
+			if (*end != '\0' || jobs == 0 || jobs > 64)
+				return main_bad(
+				    "export", "--jobs: want 1 to 64");
+		}
+	if (conf.db[0] == '\0' || out == NULL || *out == '\0')
+		return main_bad(
+		    "export", "--db FILE and --out DIR are required");
+	if (conf.base_url[0] == '\0')
+		return main_bad("export",
+		    "--base-url URL is required (the "
+		    "site's public address, for its links)");
+	if (jobs == 0) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+		jobs = n > 0 && n <= 64 ? (unsigned long)n : 2;
+	}
+	if (access(conf.db, R_OK) == -1) {
+		fprintf(stderr, "herald export: %s: %s\n", conf.db,
+		    strerror(errno));
+		return 1;
+	}
+	if (site_open(&site, &conf) == -1)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = export_site(&site, out, (unsigned)jobs, &st, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	site_close(&site);
+	if (rc == -1) {
+		fprintf(stderr, "herald export: %s\n", err);
+		return 1;
+	}
+	fprintf(stderr,
+	    "herald: exported %lld files (%lld written, %lld the "
+	    "same), %lld bytes (%lld gzip) in %.2f s with %lu "
+	    "threads\n",
+	    st.files, st.written, st.files - st.written, st.bytes, st.gzbytes,
+	    (double)(t1.tv_sec - t0.tv_sec) +
+		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	    jobs);
+	return 0;
 }
 
 int
