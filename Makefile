@@ -22,7 +22,7 @@ UNIT    = $(wildcard tests/unit/*.c)
 DB      ?= herald.db
 LISTEN  ?= 127.0.0.1:8080
 
-.PHONY: all run check deps test lint install uninstall clean fuzz format golden
+.PHONY: all run check deps test lint install uninstall clean fuzz format golden bench
 
 all: build/herald
 
@@ -84,6 +84,11 @@ check: deps
 
 test: all build/test-unit
 	sh tests/run.sh build
+
+# Herald against nginx, hugo and WordPress in one run (bench/run.sh);
+# writes bench/results/. BENCH_N="1000 10000" by default.
+bench: deps all
+	bash bench/run.sh
 
 lint:
 	mandoc -Tlint -W warning man/herald.1 man/herald.conf.5
