@@ -1030,8 +1030,8 @@ struct media_img {
 	size_t nv;
 };
 
-/* Sets libvips up once per process (call before threads use media_*);
- * 0 or -1 with a message on stderr. */
+/* Sets libvips up once per process (media_process calls it; thread-safe
+ * through pthread_once); 0 or -1 with a message on stderr. */
 int media_init(void);
 /* The MIME type libmagic finds in the bytes (e.g. "application/pdf",
  * "application/x-sharedlib"), or NULL on error: a static string for
