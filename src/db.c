@@ -298,6 +298,10 @@ static const char *const db_migrations[] = {
 	/* 6: the languages readers may choose come from this index alone,
 	 * not from a scan of every item's row (bodies included) */
 	"CREATE INDEX item_status_lang ON item(status, lang);",
+
+	/* 7: listings page through this index, not through the rows (which
+	 * hold whole texts); see page_list.c */
+	"CREATE INDEX item_live ON item(id, kind, status, published_at);",
 };
 
 /* Tables whose every change must drop the rendered pages. */
