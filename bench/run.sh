@@ -116,6 +116,8 @@ for page in "article:/news/$article" "listing:/news/" "home:/"; do
 done
 grep VmRSS "/proc/$hp/status" | awk '{print $2}' > "$WORK/rss.kB"
 
+rm -f "$WORK/wp.skipped"
+[ "$WP" = 1 ] || : > "$WORK/wp.skipped"
 if [ "$WP" = 1 ]; then
 	log "WordPress with $first articles"
 	if timeout 900 "$PEERS/wp-setup.sh" start "$first" >"$WORK/wp.log" 2>&1; then

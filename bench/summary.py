@@ -68,6 +68,8 @@ if wp64 or wp256:
         lines.append("| %d | %s | %s | %s | %s |" % (
             c, fmt(hr), fmt(med(rows, "req_per_s"), 1),
             ratio(hr, med(rows, "req_per_s")), fmt(med(rows, "p99_ms"), 1)))
+elif os.path.exists(os.path.join(work, "wp.skipped")):
+    lines.append("Not measured in this run (BENCH_WP=0).")
 else:
     lines.append("WordPress could not be set up in this run (see "
                  "build/bench/wp.log).")
