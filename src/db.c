@@ -592,12 +592,23 @@ db_search_setup(struct db *db)
 	return 0;
 }
 
+static pthread_once_t db_once = PTHREAD_ONCE_INIT;
+
+/* Before SQLite's first use: no memory statistics, whose one global mutex
+ * every allocation of every thread's connection would take. */
+static void
+db_setup(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct db *
 db_open(const char *path, int flags)
 {
 	struct db *db;
 	int oflags;
 
+	(void)pthread_once(&db_once, db_setup);
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return NULL;
 	snprintf(db->path, sizeof(db->path), "%s", path);
@@ -851,6 +862,59 @@ db_int(struct db *db, const char *sql, const char *fmt, ...)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return n;
+}
+
+int
+db_pairs(struct db *db, long long **out, size_t *n, const char *sql,
+    const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	long long *v = NULL, *nv;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	va_start(ap, fmt);
+	st = db_stmt(db, sql, fmt, ap);
+	va_end(ap);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len + 2 > cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[len++] = sqlite3_column_int64(st, 0);
+		v[len++] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_warn(db, "reading");
+		free(v);
+		return -1;
+	}
+	*out = v;
+	*n = len / 2;
+	return 0;
+}
+
+int
+db_read_begin(struct db *db)
+{
+	return db_exec_script(db, "BEGIN DEFERRED");
+}
+
+void
+db_read_end(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		(void)db_exec_script(db, "COMMIT");
 }
 
 int

@@ -118,19 +118,24 @@ export_add_locked(struct export *x, const char *path, size_t n)
 	x->npaths++;
 }
 
+struct export_link {
+	const char *p;
+	size_t n;
+};
+
 /* The local paths an HTML or XML body links to: href, src, srcset and
- * sitemap <loc> values on this site. */
+ * sitemap <loc> values on this site. Found without the lock, then added
+ * under it in one go. */
 static void
 export_links(struct export *x, const char *b, size_t len)
 {
 	const char *base = x->site->conf.base_url, *p = b, *end = b + len, *v;
 	const char *e;
-	size_t blen = strlen(base), n;
+	size_t blen = strlen(base), n, i, nl = 0, cap = 0;
 	static const char *const attrs[] = {
 	    "href=\"", "src=\"", "srcset=\"", "<loc>"};
-	size_t i;
+	struct export_link *l = NULL, *nlk;
 
-	pthread_mutex_lock(&x->lock);
 	for (i = 0; i < sizeof(attrs) / sizeof(*attrs); i++) {
 		n = strlen(attrs[i]);
 		for (p = b; p < end &&
@@ -153,9 +158,17 @@ export_links(struct export *x, const char *b, size_t len)
 				    strncmp(u, base, blen) == 0 &&
 				    u[blen] == '/')
 					u += blen;
-				if (ue > u && *u == '/')
-					export_add_locked(
-					    x, u, (size_t)(ue - u));
+				if (ue > u && *u == '/') {
+					if (nl == cap) {
+						cap = cap ? cap * 2 : 64;
+						nlk = realloc(l, cap * sizeof(*l));
+						if (nlk == NULL)
+							goto add;
+						l = nlk;
+					}
+					l[nl].p = u;
+					l[nl++].n = (size_t)(ue - u);
+				}
 				if (i != 2)
 					break;
 				/* skip the width descriptor */
@@ -164,8 +177,13 @@ export_links(struct export *x, const char *b, size_t len)
 			}
 		}
 	}
+add:
+	pthread_mutex_lock(&x->lock);
+	for (i = 0; i < nl; i++)
+		export_add_locked(x, l[i].p, l[i].n);
 	pthread_cond_broadcast(&x->more);
 	pthread_mutex_unlock(&x->lock);
+	free(l);
 }
 
 /* The file of a path: "/" and ".../" are index.html; a last part with no
@@ -189,21 +207,25 @@ export_file(const struct export *x, const char *path)
 	return f;
 }
 
-/* mkdir -p of the folder that holds file f. */
+/* mkdir -p of the folder that holds file f, from the deepest folder up:
+ * most files go into a folder that exists or into a new one under an
+ * existing one, one mkdir each, not one per part of the path. */
 static int
 export_mkdirs(char *f)
 {
-	char *p;
+	char *slash = strrchr(f, '/');
+	int rc;
 
-	for (p = f + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(f, 0755) == -1 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	return 0;
+	if (slash == NULL || slash == f)
+		return 0;
+	*slash = '\0';
+	if ((rc = mkdir(f, 0755)) == -1 && errno == ENOENT &&
+	    export_mkdirs(f) == 0)
+		rc = mkdir(f, 0755);
+	if (rc == -1 && errno == EEXIST)
+		rc = 0;
+	*slash = '/';
+	return rc;
 }
 
 /* 1 when file f holds exactly data (so it need not be written again:
@@ -268,40 +290,22 @@ export_compressible(const char *ctype)
 		strstr(ctype, "json") || strstr(ctype, "svg"));
 }
 
-/* Writes f.gz (best compression) next to f; 0 or -1. */
+/* Writes f.gz next to f, the server's own gzip bytes; 0 or -1. */
 static int
 export_gz(struct export *x, const char *f, const char *data, size_t len)
 {
 	char gzf[8192];
-	z_stream z;
-	unsigned char *out;
-	size_t cap = compressBound((uLong)len) + 64;
-	int rc = -1;
+	char *out;
+	size_t outlen;
+	int rc;
 
 	snprintf(gzf, sizeof(gzf), "%s.gz", f);
-	if ((out = malloc(cap)) == NULL)
+	if ((out = gz_compress(data, len, &outlen)) == NULL)
 		return -1;
-	memset(&z, 0, sizeof(z));
-	/* gzip framing (16 + 15), no file name or time: the same bytes every
-	 * run, so an unchanged page leaves its .gz unchanged too */
-	if (deflateInit2(&z, 9, Z_DEFLATED, 16 + 15, 9, Z_DEFAULT_STRATEGY) !=
-	    Z_OK) {
-		free(out);
-		return -1;
-	}
-	z.next_in = (unsigned char *)(uintptr_t)data;
-	z.avail_in = (uInt)len;
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	if (deflate(&z, Z_FINISH) == Z_STREAM_END) {
-		rc = export_write(gzf, (const char *)out, z.total_out) == -1
-		    ? -1
-		    : 0;
-		pthread_mutex_lock(&x->lock);
-		x->gzbytes += (long long)z.total_out;
-		pthread_mutex_unlock(&x->lock);
-	}
-	deflateEnd(&z);
+	rc = export_write(gzf, out, outlen) == -1 ? -1 : 0;
+	pthread_mutex_lock(&x->lock);
+	x->gzbytes += (long long)outlen;
+	pthread_mutex_unlock(&x->lock);
 	free(out);
 	return rc;
 }
@@ -377,6 +381,17 @@ export_worker(void *arg)
 		export_fail(x, "cannot open", x->site->conf.db);
 		return NULL;
 	}
+	/* Reads go through SQLite's own bounded cache, not a map of the
+	 * file: the run reads the whole database once, and mapped pages
+	 * would stay counted in the process's memory to the end. Then one
+	 * snapshot for the whole run: the files agree with each other even
+	 * while editors work, and the file is locked once. */
+	if (db_int(db, "PRAGMA mmap_size = 0", "") != 0 ||
+	    db_read_begin(db) == -1) {
+		export_fail(x, "cannot read", x->site->conf.db);
+		db_close(db);
+		return NULL;
+	}
 	pthread_mutex_lock(&x->lock);
 	for (;;) {
 		while (x->next == x->nqueue && x->busy > 0 && !x->failed)
@@ -393,6 +408,7 @@ export_worker(void *arg)
 	}
 	pthread_cond_broadcast(&x->more);
 	pthread_mutex_unlock(&x->lock);
+	db_read_end(db);
 	db_close(db);
 	return NULL;
 }

@@ -10,6 +10,12 @@
 
 #define HERALD_VERSION "0.1.0"
 
+/* ---- gz.c: gzip of a whole body ------------------------------------------ */
+
+/* A malloc'd gzip member of data (level 6: on our pages as small as 9 gives, and faster; no name, time 0: the
+ * same bytes every time), its size in *outlen; NULL on failure. */
+char *gz_compress(const char *data, size_t len, size_t *outlen);
+
 /* ---- buf.c: growable byte buffers with a hard cap ---------------------- */
 
 /*
@@ -270,6 +276,14 @@ struct val *db_query_one(struct db *, struct arena *, const char *sql,
 long long db_exec(struct db *, const char *sql, const char *fmt, ...);
 /* The first column of the first row as an integer; -1 when none. */
 long long db_int(struct db *, const char *sql, const char *fmt, ...);
+/* The first two integer columns of every row, flattened into a malloc'd
+ * array of 2 * *n numbers in *out (NULL when there are no rows). */
+int db_pairs(struct db *, long long **out, size_t *n, const char *sql,
+    const char *fmt, ...);
+/* A read transaction: every query until db_read_end sees one snapshot,
+ * and the file is locked and checked once rather than at each query. */
+int db_read_begin(struct db *);
+void db_read_end(struct db *);
 /* A write transaction (BEGIN IMMEDIATE). Items changed inside it are
  * indexed for search once, at db_commit. */
 int db_begin(struct db *);
@@ -397,6 +411,7 @@ struct site {
 	size_t nassets;
 	char name[512];		/* the site name, for error pages */
 	time_t started;
+	struct list_cache *lists; /* listings' orders (page_list.c) */
 };
 
 struct asset {
@@ -642,6 +657,9 @@ const char *page_event_iso(struct req *, const char *when, long long utc,
 
 int page_home(struct req *);
 int page_list_kind(struct req *, const char *kind, long long page);
+/* The orders of listings, kept per content revision (struct site). */
+struct list_cache *list_cache_new(void);
+void list_cache_free(struct list_cache *);
 int page_list_tags(struct req *);
 int page_list_tag(struct req *, const char *slug, long long page);
 int page_list_regions(struct req *);

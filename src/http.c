@@ -293,29 +293,14 @@ http_security_headers(struct MHD_Response *resp)
 static char *
 http_gzip(const char *data, size_t len, size_t *outlen)
 {
-	z_stream z;
 	char *out;
-	size_t cap = len + len / 100 + 64;
 
-	if (len < 256 || (out = malloc(cap)) == NULL)
+	if (len < 256 || (out = gz_compress(data, len, outlen)) == NULL)
 		return NULL;
-	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) !=
-	    Z_OK) {
+	if (*outlen >= len) {
 		free(out);
 		return NULL;
 	}
-	z.next_in = (Bytef *)(uintptr_t)data;
-	z.avail_in = (uInt)len;
-	z.next_out = (Bytef *)out;
-	z.avail_out = (uInt)cap;
-	if (deflate(&z, Z_FINISH) != Z_STREAM_END || z.total_out >= len) {
-		deflateEnd(&z);
-		free(out);
-		return NULL;
-	}
-	*outlen = z.total_out;
-	deflateEnd(&z);
 	return out;
 }
 
@@ -764,7 +749,14 @@ http_answer(struct MHD_Connection *c, struct http_req *r, const char *url,
 		q.retry_after = 5;
 		page_error(&q);
 	} else {
+		/* a public page reads one snapshot (and locks the file once);
+		 * the admin reads what its own writes just did */
+		int snap = strcmp(r->method, "POST") != 0 &&
+		    strncmp(url, "/admin", 6) != 0 && db_read_begin(q.db) == 0;
+
 		page_dispatch(&q);
+		if (snap)
+			db_read_end(q.db);
 		/* an editor's change shows at once on the next request, not
 		 * only at the watcher's next look */
 		if (strcmp(r->method, "POST") == 0 &&

@@ -211,7 +211,8 @@ site_open(struct site *s, const struct conf *conf)
 	    (s->login_account = ratelimit_new(conf->login_account_limit,
 	         conf->login_window)) == NULL ||
 	    (s->subscribe = ratelimit_new(conf->subscribe_limit, 3600)) ==
-	        NULL)
+	        NULL ||
+	    (s->lists = list_cache_new()) == NULL)
 		goto done;
 	/* libvips is set up by the first upload (media_process), not here:
 	 * it costs some 50 ms that every start would pay */
@@ -242,6 +243,8 @@ site_close(struct site *s)
 	s->subscribe = NULL;
 	tmpl_set_free(s->admin);
 	s->admin = NULL;
+	list_cache_free(s->lists);
+	s->lists = NULL;
 	email_key_wipe(s->key);
 	for (i = 0; i < site_nowned; i++)
 		free(site_owned[i]);
