@@ -1,42 +1,60 @@
 #!/bin/bash
 # bench/run.sh: `make bench`. One run, one machine, peers side by side:
 #   1. the benchmark corpus (../shared/bench/make-corpus.py) of N articles,
-#      imported into a herald database (herald import)
+#      imported into a herald database (herald import, timed), for each N
+#      in BENCH_N
 #   2. export time and peak memory, herald export vs hugo building the same
-#      files (../shared/bench/hugo-build.sh), for each N in BENCH_N
-#   3. wrk at 64 and 256 connections on an article, a listing and the home
+#      files (../shared/bench/hugo-build.sh), for each N; hugo runs under a
+#      timeout (BENCH_HUGO_TIMEOUT) and is stopped when the machine runs low
+#      on memory (BENCH_MEM_FLOOR_MB): the table then says it did not finish
+#   3. for each N: cold start of herald serve to the first answered request
+#      (median of 5), and its resident memory (VmRSS, and the peak VmHWM)
+#      after a fixed warm-up: up to BENCH_CRAWL pages of the sitemap
+#      (evenly spread over it) and a 5 s wrk run on an article (BENCH_WARM_DUR)
+#   4. wrk at 64 and 256 connections on an article, a listing and the home
 #      page: herald serve vs nginx serving herald's own export
-#      (deploy/nginx.conf), for the first N
-#   4. the same article on WordPress (../shared/bench/wp-setup.sh: Debian's
+#      (deploy/nginx.conf), for the first N, BENCH_RUNS runs each (the tables
+#      give the median)
+#   5. the same article on WordPress (../shared/bench/wp-setup.sh: Debian's
 #      package, php-fpm, MariaDB, no page cache) when it can be set up
 #      (BENCH_WP=0 skips it)
-#   5. cold start to the first answered request, resident memory after wrk
-# and writes bench/results/RESULTS-DATE.md (tables, ratios herald / peer)
-# and an SVG chart. Loopback only; every server is stopped on exit.
-# Settings: BENCH_N ("1000 10000"), BENCH_RUNS (wrk runs, 1), BENCH_DUR
-# (wrk duration, 10s), BENCH_WP (1).
+# and writes bench/results/RESULTS-DATE.md (tables, ratios herald / peer),
+# an SVG chart of the throughput and one of the growth with N. Loopback only;
+# every server is stopped on exit.
+# Settings: BENCH_N ("1000 10000 100000"), BENCH_RUNS (wrk runs, 3),
+# BENCH_DUR (wrk duration, 10s), BENCH_WP (1), BENCH_CRAWL (2000),
+# BENCH_WARM_DUR (5s), BENCH_HUGO_TIMEOUT (900 s), BENCH_MEM_FLOOR_MB (2048).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PEERS=$(cd "$ROOT/../shared/bench" && pwd)
 WORK="$ROOT/build/bench"
 export PEERS_RUN="$WORK/run" PEERS_RESULTS="$WORK/peers"
-N_LIST="${BENCH_N:-1000 10000}"
-RUNS="${BENCH_RUNS:-1}"
+N_LIST="${BENCH_N:-1000 10000 100000}"
+RUNS="${BENCH_RUNS:-3}"
 DUR="${BENCH_DUR:-10s}"
 WP="${BENCH_WP:-1}"
+CRAWL="${BENCH_CRAWL:-2000}"
+WARM="${BENCH_WARM_DUR:-5s}"
+HUGO_TIMEOUT="${BENCH_HUGO_TIMEOUT:-900}"
+MEM_FLOOR_MB="${BENCH_MEM_FLOOR_MB:-2048}"
 HERALD="$ROOT/build/herald"
 HPORT=8090
 NPORT=8091
+SPORT=8092
 stamp=$(date -u +%Y-%m-%dT%H%M)
 OUT="$ROOT/bench/results"
 mkdir -p "$WORK" "$OUT" "$PEERS_RUN" "$PEERS_RESULTS"
 rm -f "$PEERS_RESULTS"/*.tsv "$WORK"/*.tsv
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b - a}'; }
+bench_t0=$(now)
 
-pids=()
+pids=() # servers that run until the end
+cur=    # the short-lived server (or hugo's timeout) of the moment
 cleanup() {
-	for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]:-}" $cur; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
 	[ -s "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
 	if [ "$WP" = 1 ]; then "$PEERS/wp-setup.sh" stop >/dev/null 2>&1 || true; fi
 }
@@ -51,38 +69,173 @@ wait_http() { # URL: up to 20 s for a 200
 	return 1
 }
 
-echo -e "N\tsystem\twall_s\tmaxrss_kB\tfiles" > "$WORK/build.tsv"
+mem_avail_mb() { awk '/^MemAvailable:/{print int($2 / 1024)}' /proc/meminfo; }
+
+# hugo_build N: hugo-build.sh under `timeout`, stopped early when the
+# machine's available memory falls under MEM_FLOOR_MB (the machine has no
+# swap: better a missing figure than the OOM killer). Appends to build.tsv
+# either hugo's figures or why it did not finish.
+hugo_build() {
+	local n=$1 dir="$PEERS_RUN/hugo-$1" tp rc low=
+	# the same corpus, hard-linked, rather than generated a second time
+	if [ "$(cat "$dir/.corpus-n" 2>/dev/null)" != "$n" ]; then
+		mkdir -p "$dir"
+		rm -rf "$dir/content"
+		cp -al "$WORK/n$n/corpus" "$dir/content"
+		echo "$n" > "$dir/.corpus-n"
+	fi
+	local before
+	before=$({ cat "$PEERS_RESULTS/hugo-build.tsv" 2>/dev/null || true; } | wc -l)
+	timeout "$HUGO_TIMEOUT" "$PEERS/hugo-build.sh" "$dir" "$n" 1 \
+	    >"$WORK/hugo-$n.log" 2>&1 &
+	tp=$!
+	cur=$tp
+	while kill -0 "$tp" 2>/dev/null; do
+		if [ "$(mem_avail_mb)" -lt "$MEM_FLOOR_MB" ]; then
+			low=$(mem_avail_mb)
+			kill -TERM "$tp" 2>/dev/null || true # timeout passes it on
+			break
+		fi
+		sleep 0.5
+	done
+	rc=0
+	wait "$tp" || rc=$?
+	cur=
+	local after
+	after=$({ cat "$PEERS_RESULTS/hugo-build.tsv" 2>/dev/null || true; } | wc -l)
+	if [ "$rc" = 0 ] && [ "$after" -gt "$before" ]; then
+		tail -n 1 "$PEERS_RESULTS/hugo-build.tsv" | awk -F'\t' -v n="$n" \
+		    '{printf "%s\thugo\t%s\t%s\t%s\t\n", n, $3, $4, $5}' >> "$WORK/build.tsv"
+		return 0
+	fi
+	local why
+	if [ -n "$low" ]; then
+		why="stopped: the machine had $low MB available, under the $MEM_FLOOR_MB MB floor"
+	elif [ "$rc" = 124 ]; then
+		why="timed out after $HUGO_TIMEOUT s"
+	else
+		why="exit status $rc, see build/bench/hugo-$n.log"
+	fi
+	log "hugo with $n articles did not finish ($why)"
+	echo -e "$n\thugo\tNA\tNA\tNA\tdid not finish ($why)" >> "$WORK/build.tsv"
+}
+
+# coldstart DB: exec to the first 200, median of 5, in ms, into $cs
+coldstart() {
+	local s e c all=()
+	for _ in 1 2 3 4 5; do
+		s=$(date +%s%N)
+		"$HERALD" serve --db "$1" --listen 127.0.0.1:$SPORT --access-log '' 2>/dev/null &
+		c=$!
+		cur=$c
+		until [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$SPORT/)" = 200 ]; do
+			kill -0 "$c" 2>/dev/null || { echo "bench: herald serve exited" >&2; return 1; }
+			sleep 0.002
+		done
+		e=$(date +%s%N)
+		all+=($(( (e - s) / 1000000 )))
+		kill "$c"; wait "$c" 2>/dev/null || true
+		cur=
+	done
+	cs=$(printf '%s\n' "${all[@]}" | sort -n | sed -n 3p)
+}
+
+# crawl WWW BASE MAX: GET up to MAX pages of the sitemap(s) that herald export
+# wrote to WWW (evenly spread over it, the home page first) from BASE, one
+# at a time; prints "pages errors".
+crawl() {
+	/usr/bin/python3 - "$@" <<'EOF'
+import glob, os, re, sys, urllib.error, urllib.parse, urllib.request
+www, base, most = sys.argv[1], sys.argv[2].rstrip("/"), int(sys.argv[3])
+paths = []
+for f in sorted(glob.glob(os.path.join(www, "sitemap*.xml"))):
+    for loc in re.findall(r"<loc>([^<]*)</loc>", open(f, encoding="utf-8").read()):
+        p = urllib.parse.urlsplit(loc).path or "/"
+        if not p.endswith(".xml"):
+            paths.append(p)
+paths = list(dict.fromkeys(paths))
+if len(paths) > most:
+    paths = [paths[i * len(paths) // most] for i in range(most)]
+if "/" not in paths:
+    paths = ["/"] + paths[:most - 1]
+errors = 0
+for p in paths:
+    req = urllib.request.Request(base + urllib.parse.quote(p),
+                                 headers={"Accept-Encoding": "gzip"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            r.read()
+    except (urllib.error.URLError, OSError):
+        errors += 1
+print(len(paths), errors)
+EOF
+}
+
+# serve_memory N DB WWW ARTICLE: herald serve (as in the wrk runs) after the
+# warm-up: the crawl, then $WARM of wrk on the article. Sets mem to
+# "pages errors VmRSS_kB VmHWM_kB".
+serve_memory() {
+	local sp c
+	"$HERALD" serve --db "$2" --listen 127.0.0.1:$SPORT \
+	    --base-url "http://127.0.0.1:$SPORT" --access-log '' --threads 2 \
+	    2>"$WORK/serve-$1.log" &
+	sp=$!
+	cur=$sp
+	wait_http "http://127.0.0.1:$SPORT/"
+	c=$(crawl "$3" "http://127.0.0.1:$SPORT" "$CRAWL") || c="NA NA"
+	wrk -t2 -c64 -d"$WARM" --timeout 30s "http://127.0.0.1:$SPORT/news/$4" \
+	    > "$WORK/warm-$1.wrk"
+	mem="$c $(awk '/^VmRSS:/{r=$2} /^VmHWM:/{h=$2} END{print r, h}' "/proc/$sp/status")"
+	kill "$sp"; wait "$sp" 2>/dev/null || true
+	cur=
+}
+
+echo -e "N\tsystem\twall_s\tmaxrss_kB\tfiles\tnote" > "$WORK/build.tsv"
+echo "$CRAWL $WARM" > "$WORK/warmup.txt"
+echo -e "N\tcorpus_s\tcoldstart_ms\tcrawl_pages\tcrawl_errors\trss_kB\thwm_kB" > "$WORK/serve.tsv"
 first=
 for N in $N_LIST; do
 	d="$WORK/n$N"
 	mkdir -p "$d"
+	t=$(now)
+	corpus_s=NA
 	if [ "$(cat "$d/.n" 2>/dev/null)" != "$N" ]; then
 		log "corpus of $N articles"
 		rm -rf "$d/corpus"
 		python3 "$PEERS/make-corpus.py" "$d/corpus" -n "$N" >/dev/null
 		echo "$N" > "$d/.n"
+		corpus_s=$(since "$t")
 	fi
+	log "herald import of $N"
 	rm -f "$d/site.db"*
 	"$HERALD" init --db "$d/site.db" 2>/dev/null
-	"$HERALD" import --db "$d/site.db" --from "$d/corpus"
+	/usr/bin/time -f "%e %M" -o "$d/import.time" \
+	    "$HERALD" import --db "$d/site.db" --from "$d/corpus" >"$d/import.log" 2>&1
+	read -r wall rss < "$d/import.time"
+	echo -e "$N\therald import\t$wall\t$rss\t\t" >> "$WORK/build.tsv"
 	log "herald export of $N"
 	rm -rf "$d/www"
 	/usr/bin/time -f "%e %M" -o "$d/export.time" "$HERALD" export \
 	    --db "$d/site.db" --out "$d/www" --base-url "http://127.0.0.1:$HPORT" 2>"$d/export.log"
 	files=$(find "$d/www" -type f ! -name '*.gz' | wc -l)
 	read -r wall rss < "$d/export.time"
-	echo -e "$N\therald export\t$wall\t$rss\t$files" >> "$WORK/build.tsv"
-	log "hugo build of $N"
-	"$PEERS/hugo-build.sh" "$PEERS_RUN/hugo-$N" "$N" 1 >/dev/null 2>&1
-	tail -n 1 "$PEERS_RESULTS/hugo-build.tsv" |
-	    awk -F'\t' -v n="$N" '{printf "%s\thugo\t%s\t%s\t%s\n", n, $3, $4, $5}' >> "$WORK/build.tsv"
+	echo -e "$N\therald export\t$wall\t$rss\t$files\t" >> "$WORK/build.tsv"
+	log "hugo build of $N (at most $HUGO_TIMEOUT s)"
+	hugo_build "$N"
+	rm -rf "$PEERS_RUN/hugo-$N/public" # its pages are counted; free the disk
+	log "herald serve with $N: cold start, memory after the warm-up"
+	article=$(ls "$d/corpus/news" | sed -n 4p | sed 's/\.md$//')
+	coldstart "$d/site.db"
+	serve_memory "$N" "$d/site.db" "$d/www" "$article"
+	read -r pages errs vmrss vmhwm <<< "$mem"
+	[ "$errs" = 0 ] || log "warning: $errs of $pages warm-up pages failed"
+	echo -e "$N\t$corpus_s\t$cs\t$pages\t$errs\t$vmrss\t$vmhwm" >> "$WORK/serve.tsv"
 	[ -z "$first" ] && first=$N
 done
 
 d="$WORK/n$first"
 article=$(ls "$d/corpus/news" | sed -n 4p | sed 's/\.md$//')
 log "serving: herald on :$HPORT, nginx with herald's export on :$NPORT"
-t0=$(date +%s.%N)
 "$HERALD" serve --db "$d/site.db" --listen 127.0.0.1:$HPORT \
     --base-url "http://127.0.0.1:$HPORT" --access-log '' --threads 2 2>"$WORK/serve.log" &
 hp=$!
@@ -97,24 +250,14 @@ chmod -R a+rX "$WORK"
 nginx -c "$WORK/nginx.conf" -e "$WORK/nginx-error.log"
 wait_http "http://127.0.0.1:$NPORT/"
 
-# cold start: exec to the first 200, median of 5
-for i in 1 2 3 4 5; do
-	s=$(date +%s%N)
-	"$HERALD" serve --db "$d/site.db" --listen 127.0.0.1:8092 --access-log '' 2>/dev/null &
-	cp=$!
-	until [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8092/)" = 200 ]; do sleep 0.002; done
-	e=$(date +%s%N)
-	echo $(( (e - s) / 1000000 ))
-	kill "$cp"; wait "$cp" 2>/dev/null || true
-done | sort -n | sed -n 3p > "$WORK/coldstart.ms"
-
+log "wrk: $RUNS runs of $DUR per page, system and connection count"
 for page in "article:/news/$article" "listing:/news/" "home:/"; do
 	name=${page%%:*}
 	path=${page#*:}
-	RUNS=$RUNS "$PEERS/bench-wrk.sh" "herald-$name" "http://127.0.0.1:$HPORT$path" "$RUNS" "$DUR" >/dev/null
-	RUNS=$RUNS "$PEERS/bench-wrk.sh" "nginx-export-$name" "http://127.0.0.1:$NPORT$path" "$RUNS" "$DUR" >/dev/null
+	"$PEERS/bench-wrk.sh" "herald-$name" "http://127.0.0.1:$HPORT$path" "$RUNS" "$DUR" >/dev/null
+	"$PEERS/bench-wrk.sh" "nginx-export-$name" "http://127.0.0.1:$NPORT$path" "$RUNS" "$DUR" >/dev/null
 done
-grep VmRSS "/proc/$hp/status" | awk '{print $2}' > "$WORK/rss.kB"
+awk '/^VmRSS:/{r=$2} /^VmHWM:/{h=$2} END{print r, h}' "/proc/$hp/status" > "$WORK/rss.kB"
 
 rm -f "$WORK/wp.skipped"
 [ "$WP" = 1 ] || : > "$WORK/wp.skipped"
@@ -128,7 +271,8 @@ if [ "$WP" = 1 ]; then
 	fi
 fi
 
+since "$bench_t0" > "$WORK/total.s"
 python3 "$ROOT/bench/summary.py" "$WORK" "$PEERS_RESULTS" "$OUT/RESULTS-$stamp.md" \
-    "$OUT/chart-$stamp.svg" "$first"
+    "$OUT/chart-$stamp.svg" "$first" "$OUT/growth-$stamp.svg"
 cp "$OUT/RESULTS-$stamp.md" "$OUT/LATEST.md"
 cat "$OUT/RESULTS-$stamp.md"
