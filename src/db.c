@@ -302,7 +302,22 @@ static const char *const db_migrations[] = {
 	/* 7: listings page through this index, not through the rows (which
 	 * hold whole texts); see page_list.c */
 	"CREATE INDEX item_live ON item(id, kind, status, published_at);",
+
+	/* 8: what changed, so the page cache and an incremental export
+	 * redo only what a change touches: one row per changed row of a
+	 * content table, with the item it belongs to (NULL: not an item's,
+	 * which redoes everything). The rows are written by the triggers of
+	 * db_triggers; the last DB_CHANGELOG_KEEP are kept. */
+	"CREATE TABLE changelog ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  rev INTEGER NOT NULL,"	/* meta.rev about when it changed */
+	"  tbl TEXT NOT NULL,"
+	"  item_id INTEGER"
+	");"
+	"CREATE INDEX changelog_rev ON changelog(rev);",
 };
+
+#define DB_CHANGELOG_KEEP 100000
 
 /* Tables whose every change must drop the rendered pages. */
 static const char *const db_content_tables[] = {
@@ -354,6 +369,33 @@ db_triggers(struct db *db)
 			    "key = 'changed_at'; END;",
 			    db_content_tables[i], ops[j][0], ops[j],
 			    db_content_tables[i]);
+	/* the change log (migration 8): which item a row belongs to */
+	for (i = 0; db_version(db) >= 8 &&
+	     i < sizeof(db_content_tables) / sizeof(*db_content_tables);
+	     i++) {
+		const char *t = db_content_tables[i], *col = NULL;
+
+		if (strcmp(t, "item") == 0)
+			col = "id";
+		else if (strcmp(t, "item_tag") == 0 ||
+		    strcmp(t, "item_region") == 0 || strcmp(t, "event") == 0)
+			col = "item_id";
+		for (j = 0; j < 3; j++)
+			buf_printf(&b,
+			    "CREATE TRIGGER IF NOT EXISTS log_%s_%c AFTER %s ON "
+			    "%s BEGIN INSERT INTO changelog(rev, tbl, item_id) "
+			    "VALUES ((SELECT CAST(value AS INTEGER) FROM meta "
+			    "WHERE key = 'rev'), '%s', %s%s%s); END;",
+			    t, ops[j][0], ops[j], t, t,
+			    col == NULL ? "NULL" : j == 2 ? "OLD" : "NEW",
+			    col == NULL ? "" : ".", col == NULL ? "" : col);
+	}
+	if (db_version(db) >= 8)
+		buf_printf(&b,
+		    "CREATE TRIGGER IF NOT EXISTS changelog_trim AFTER INSERT "
+		    "ON changelog BEGIN DELETE FROM changelog WHERE seq <= "
+		    "NEW.seq - %d; END;",
+		    DB_CHANGELOG_KEEP);
 	rc = b.err ? -1 : db_exec_script(db, buf_cstr(&b));
 	buf_free(&b);
 	return rc;

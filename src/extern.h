@@ -467,6 +467,15 @@ struct req {
 	const char *location;	/* for redirects */
 	const char *disposition; /* Content-Disposition */
 	int exporting;		/* rendered for a static export (export.c) */
+	/* What the answer shows, so a change redoes only what it touches
+	 * (the page cache, herald export --incremental): dep_item is the
+	 * one item a page is about (its page, its .ics); a listing page
+	 * names its listing and the ids it shows of how many. Anything
+	 * else is taken to show every item. */
+	long long dep_item;
+	const char *list_key;	/* "kind:news", "tag:7", "region:2" */
+	const char *list_ids;	/* "[12,9,4]" */
+	long long list_total;
 };
 
 /* The decoded value of query argument key ("?q=..."), or NULL. Reading one
@@ -660,6 +669,10 @@ int page_list_kind(struct req *, const char *kind, long long page);
 /* The orders of listings, kept per content revision (struct site). */
 struct list_cache *list_cache_new(void);
 void list_cache_free(struct list_cache *);
+/* The ids (a JSON array) page of listing key (as req.list_key names it)
+ * would show now, and the live total; 0, or -1 for an unknown key. */
+int list_ids_at(struct req *, const char *key, long long page,
+    long long *total, const char **ids);
 int page_list_tags(struct req *);
 int page_list_tag(struct req *, const char *slug, long long page);
 int page_list_regions(struct req *);
@@ -929,6 +942,10 @@ void news_host(const char *base_url, char *out, size_t n);
 const char *news_form_token(struct req *);
 /* The consent wording the form shows and each subscriber's row keeps. */
 const char *news_consent_text(struct req *);
+/* The languages of published items, space-separated (arena), to see
+ * whether a change altered the choice every page's form offers; NULL on
+ * error. */
+const char *news_langs_key(struct db *, struct arena *);
 /* The languages a reader may choose, as {code, name, selected}. */
 struct val *news_languages(struct req *, const char *selected);
 /* The one-click unsubscription URL of subscriber id (arena). */

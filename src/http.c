@@ -34,7 +34,9 @@ static struct {
 	int log_fd;
 	atomic_llong rev; /* content revision, from the watcher */
 	atomic_llong changed_at;
-	pthread_rwlock_t cache_lock;
+	pthread_rwlock_t cache_lock; /* also orders rev with the entries */
+	pthread_mutex_t watch_lock;  /* one http_watch at a time */
+	char langs[256];	     /* the readers' languages, as last seen */
 	struct http_entry *bucket[HTTP_CACHE_BUCKETS];
 	size_t cache_bytes;
 	pthread_mutex_t dbs_lock;
@@ -47,7 +49,9 @@ static struct {
 struct http_entry {
 	struct http_entry *next;
 	char *key;
-	long long rev;
+	long long rev;	    /* http.rev when its rendering began */
+	long long item_id;  /* the one item it shows (req.dep_item), or 0 */
+	int any_item;	    /* it may show any item (a listing, a feed...) */
 	time_t expires;
 	time_t lastmod;
 	char etag[24];	  /* "HASH" of the identity body */
@@ -351,14 +355,13 @@ http_hash(const char *s)
 	return h % HTTP_CACHE_BUCKETS;
 }
 
-/* Drops every cached answer (content changed). */
+/* Drops every cached answer; call with the cache lock held for writing. */
 static void
-http_cache_clear(void)
+http_cache_clear_locked(void)
 {
 	struct http_entry *e, *next;
 	size_t i;
 
-	pthread_rwlock_wrlock(&http.cache_lock);
 	for (i = 0; i < HTTP_CACHE_BUCKETS; i++) {
 		for (e = http.bucket[i]; e != NULL; e = next) {
 			next = e->next;
@@ -367,6 +370,14 @@ http_cache_clear(void)
 		http.bucket[i] = NULL;
 	}
 	http.cache_bytes = 0;
+}
+
+/* Drops every cached answer. */
+static void
+http_cache_clear(void)
+{
+	pthread_rwlock_wrlock(&http.cache_lock);
+	http_cache_clear_locked();
 	pthread_rwlock_unlock(&http.cache_lock);
 }
 
@@ -376,7 +387,8 @@ http_cache_clear(void)
  */
 static struct http_entry *
 http_entry_new(const char *key, char *body, size_t len, const char *ctype,
-    const char *cache_control, time_t lastmod, long long rev, time_t expires)
+    const char *cache_control, time_t lastmod, long long rev, time_t expires,
+    long long item_id)
 {
 	struct http_entry *e;
 	unsigned char h[8];
@@ -395,6 +407,9 @@ http_entry_new(const char *key, char *body, size_t len, const char *ctype,
 	snprintf(e->etag, sizeof(e->etag), "\"%s\"", hex);
 	snprintf(e->gzetag, sizeof(e->gzetag), "\"%s-gz\"", hex);
 	e->rev = rev;
+	e->item_id = item_id;
+	e->any_item = item_id == 0 && strncmp(key, "/media/", 7) != 0 &&
+	    strncmp(key, "/static/", 8) != 0;
 	e->expires = expires;
 	e->lastmod = lastmod;
 	http_http_date(lastmod, lm, sizeof(lm));
@@ -504,16 +519,16 @@ http_cache_answer(struct MHD_Connection *c, const char *key, int gzip,
     time_t now, struct http_req *r)
 {
 	struct http_entry *e;
-	long long rev = atomic_load(&http.rev);
 	int ret = -1;
 
 	pthread_rwlock_rdlock(&http.cache_lock);
 	for (e = http.bucket[http_hash(key)]; e != NULL; e = e->next)
 		if (strcmp(e->key, key) == 0)
 			break;
-	/* MHD_queue_response takes its own reference to the response, so
-	 * the entry may go once the lock is released. */
-	if (e != NULL && e->rev == rev && (e->expires == 0 || now < e->expires))
+	/* An entry still here is current: http_watch drops those a change
+	 * touches. MHD_queue_response takes its own reference to the
+	 * response, so the entry may go once the lock is released. */
+	if (e != NULL && (e->expires == 0 || now < e->expires))
 		ret = http_queue_entry(c, e, gzip, r) == MHD_YES ? 1 : 0;
 	pthread_rwlock_unlock(&http.cache_lock);
 	return ret;
@@ -527,6 +542,12 @@ http_cache_put(struct http_entry *e)
 	int kept = 0;
 
 	pthread_rwlock_wrlock(&http.cache_lock);
+	/* rendered before a change that http_watch has since dealt with:
+	 * it may show what the change undid, so it is not kept */
+	if (e->rev != atomic_load(&http.rev)) {
+		pthread_rwlock_unlock(&http.cache_lock);
+		return 0;
+	}
 	for (pp = &http.bucket[http_hash(e->key)]; *pp; pp = &(*pp)->next)
 		if (strcmp((*pp)->key, e->key) == 0) {
 			old = *pp;
@@ -723,10 +744,12 @@ http_answer(struct MHD_Connection *c, struct http_req *r, const char *url,
 	int gzip = http_wants_gzip(c), hit;
 	time_t now = time(NULL);
 	const char *cc;
+	long long rev;
 
 	if (status == 0 && strcmp(r->method, "POST") != 0 &&
 	    (hit = http_cache_answer(c, url, gzip, now, r)) != -1)
 		return hit ? MHD_YES : MHD_NO;
+	rev = atomic_load(&http.rev);
 	memset(&q, 0, sizeof(q));
 	q.a = arena_new();
 	q.site = site;
@@ -775,8 +798,8 @@ http_answer(struct MHD_Connection *c, struct http_req *r, const char *url,
 		cc = q.cache_control ? q.cache_control
 		                     : "public, max-age=60, must-revalidate";
 		e = http_entry_new(url, body, len, q.ctype, cc,
-		    q.lastmod ? q.lastmod : site->started,
-		    atomic_load(&http.rev), q.expires);
+		    q.lastmod ? q.lastmod : site->started, rev, q.expires,
+		    q.dep_item);
 		if (e == NULL) {
 			ret = MHD_NO;
 			goto done;
@@ -911,21 +934,92 @@ http_listen_addr(const char *s, struct sockaddr_storage *ss, int *v6)
 	return inet_pton(AF_INET, host, &in->sin_addr) == 1 ? 0 : -1;
 }
 
-/* Reads the content revision; on a change, drops the rendered pages. */
+/* Drops the entries a change of the items ids[0..n) touches: their own
+ * pages and every page that may show any item. Call with the cache lock
+ * held for writing. */
+static void
+http_cache_drop_items(const long long *ids, size_t n)
+{
+	struct http_entry **pp, *e;
+	size_t i, k;
+
+	for (i = 0; i < HTTP_CACHE_BUCKETS; i++)
+		for (pp = &http.bucket[i]; (e = *pp) != NULL;) {
+			int drop = e->any_item;
+
+			for (k = 0; !drop && e->item_id && k < n; k++)
+				drop = e->item_id == ids[k];
+			if (drop) {
+				*pp = e->next;
+				http.cache_bytes -= e->bytes;
+				http_entry_free(e);
+			} else
+				pp = &e->next;
+		}
+}
+
+#define HTTP_WATCH_IDS 4096 /* changed items dealt with one by one */
+
+/*
+ * Reads the content revision; on a change, drops the rendered pages it
+ * touches. The change log (migration 8) says which items changed since
+ * the revision last seen: their pages and the pages that may show any
+ * item go. A change of anything else (settings, tags, members...), of the
+ * readers' languages (in every page's form), a log that no longer
+ * reaches back that far or too many items drop everything.
+ */
 static void
 http_watch(struct db *db)
 {
-	long long rev, changed;
+	long long rev, changed, old, oldest, *ids = NULL;
+	struct arena *a;
+	struct val *rows = NULL, *row;
+	const char *langs;
+	size_t i, n = 0;
+	int all = 0;
 
+	pthread_mutex_lock(&http.watch_lock);
 	rev = db_int(db, "SELECT CAST(value AS INTEGER) FROM meta "
 	                 "WHERE key = 'rev'", "");
 	changed = db_int(db, "SELECT CAST(value AS INTEGER) FROM meta "
 	                     "WHERE key = 'changed_at'", "");
-	if (rev < 0 || rev == atomic_load(&http.rev))
+	old = atomic_load(&http.rev);
+	if (rev < 0 || rev == old) {
+		pthread_mutex_unlock(&http.watch_lock);
 		return;
+	}
+	a = arena_new();
+	oldest = db_int(db, "SELECT min(rev) FROM changelog", "");
+	langs = news_langs_key(db, a);
+	if (old <= 0 || oldest < 0 || oldest > old || langs == NULL ||
+	    strcmp(langs, http.langs) != 0 ||
+	    db_query(db, a, &rows,
+	        "SELECT DISTINCT item_id FROM changelog WHERE rev >= ? "
+	        "ORDER BY item_id IS NOT NULL LIMIT ?",
+	        "ii", old, (long long)HTTP_WATCH_IDS + 1) == -1 ||
+	    rows->u.list.n == 0 || rows->u.list.n > HTTP_WATCH_IDS ||
+	    (ids = arena_alloc(a, (rows->u.list.n + 1) * sizeof(*ids))) ==
+	        NULL)
+		all = 1;
+	for (i = 0; !all && i < rows->u.list.n; i++) {
+		row = rows->u.list.items[i];
+		if (val_get(row, "item_id")->type != VAL_NUM)
+			all = 1; /* not an item's: the NULLs come first */
+		else
+			ids[n++] = page_int(row, "item_id");
+	}
+	if (langs != NULL)
+		snprintf(http.langs, sizeof(http.langs), "%s", langs);
+	pthread_rwlock_wrlock(&http.cache_lock);
 	atomic_store(&http.changed_at, changed);
 	atomic_store(&http.rev, rev);
-	http_cache_clear();
+	if (all)
+		http_cache_clear_locked();
+	else
+		http_cache_drop_items(ids, n);
+	pthread_rwlock_unlock(&http.cache_lock);
+	arena_free(a);
+	pthread_mutex_unlock(&http.watch_lock);
 }
 
 int
@@ -944,6 +1038,7 @@ http_serve(struct site *site)
 	http.site = site;
 	http.log_fd = -1;
 	pthread_rwlock_init(&http.cache_lock, NULL);
+	pthread_mutex_init(&http.watch_lock, NULL);
 	pthread_mutex_init(&http.dbs_lock, NULL);
 	if (http_listen_addr(site->conf.listen, &ss, &v6) == -1) {
 		fprintf(stderr, "herald: bad listen address \"%s\" (want "
@@ -1025,6 +1120,7 @@ done:
 	if (http.log_fd > STDERR_FILENO)
 		close(http.log_fd);
 	pthread_rwlock_destroy(&http.cache_lock);
+	pthread_mutex_destroy(&http.watch_lock);
 	pthread_mutex_destroy(&http.dbs_lock);
 	return rc;
 }

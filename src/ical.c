@@ -322,6 +322,8 @@ ical_answer(struct req *r, const char *path)
 		return r->status = 500;
 	if (slug && rows->u.list.n == 0)
 		return r->status = 404;
+	if (slug)
+		r->dep_item = page_int(rows->u.list.items[0], "id");
 
 	memset(&c, 0, sizeof(c));
 	c.r = r;

@@ -141,6 +141,22 @@ news_consent_text(struct req *r)
 	    r->site->name);
 }
 
+const char *
+news_langs_key(struct db *db, struct arena *a)
+{
+	struct val *row;
+
+	row = db_query_one(db, a,
+	    "WITH RECURSIVE l(lang) AS (SELECT min(lang) FROM item "
+	    "WHERE status = 'published' UNION ALL SELECT (SELECT "
+	    "min(lang) FROM item WHERE status = 'published' AND lang > "
+	    "l.lang) FROM l WHERE l.lang IS NOT NULL) "
+	    "SELECT coalesce(group_concat(lang, ' '), '') AS langs FROM l "
+	    "WHERE lang IS NOT NULL",
+	    "");
+	return row != NULL ? page_str(row, "langs") : NULL;
+}
+
 /* The languages a reader may choose: the site's first, then those of
  * published items. A list of {code, name, selected}. */
 struct val *

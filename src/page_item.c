@@ -189,6 +189,8 @@ page_item_show(struct req *r, struct val *it, int preview)
 	long long id;
 
 	id = page_int(it, "id");
+	if (!preview)
+		r->dep_item = id;
 	page_item_val(r, it);
 	v = page_base(r, page_str(it, "title"));
 	val_set(r->a, v, "item", it);

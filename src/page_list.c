@@ -82,6 +82,13 @@ list_cache_free(struct list_cache *c)
 	free(c);
 }
 
+static int list_kind_page(struct req *, const char *, long long,
+    long long *, const char **);
+static int list_tag_page(struct req *, long long, long long, long long *,
+    const char **);
+static int list_region_page(struct req *, long long, long long, long long *,
+    const char **);
+
 /* The ids of one page of order o as a JSON array (for json_each), and the
  * number of items live at r->now in *total. */
 static const char *
@@ -137,7 +144,7 @@ list_page(struct req *r, const char *key, const char *sql, const char *fmt,
 			if (o->rev == rev && strcmp(o->key, key) == 0) {
 				*ids = list_slice(r, o, page, total);
 				pthread_mutex_unlock(&c->lock);
-				return 0;
+				goto done;
 			}
 		pthread_mutex_unlock(&c->lock);
 	}
@@ -154,7 +161,7 @@ list_page(struct req *r, const char *key, const char *sql, const char *fmt,
 	*ids = list_slice(r, mine, page, total);
 	if (c == NULL || rev < 0 || strlen(key) >= sizeof(mine->key)) {
 		list_order_free(mine);
-		return 0;
+		goto done;
 	}
 	pthread_mutex_lock(&c->lock);
 	list_cache_drop_locked(c, rev);
@@ -164,7 +171,68 @@ list_page(struct req *r, const char *key, const char *sql, const char *fmt,
 	c->head = mine;
 	c->kept += mine->n;
 	pthread_mutex_unlock(&c->lock);
+done:
+	r->list_key = arena_strdup(r->a, key);
+	r->list_ids = *ids;
+	r->list_total = *total;
 	return 0;
+}
+
+int
+list_ids_at(struct req *r, const char *key, long long page, long long *total,
+    const char **ids)
+{
+	const char *colon = strchr(key, ':');
+	long long id;
+	char *end;
+
+	if (colon == NULL)
+		return -1;
+	if (strncmp(key, "kind:", 5) == 0)
+		return list_kind_page(r, colon + 1, page, total, ids);
+	id = strtoll(colon + 1, &end, 10);
+	if (*end != '\0' || id <= 0)
+		return -1;
+	if (strncmp(key, "tag:", 4) == 0)
+		return list_tag_page(r, id, page, total, ids);
+	if (strncmp(key, "region:", 7) == 0)
+		return list_region_page(r, id, page, total, ids);
+	return -1;
+}
+
+static int
+list_kind_page(struct req *r, const char *kind, long long page,
+    long long *total, const char **ids)
+{
+	return list_page(r, arena_printf(r->a, "kind:%s", kind),
+	    "SELECT id, published_at FROM item INDEXED BY item_live "
+	    "WHERE kind = ? AND status = 'published' "
+	    "ORDER BY published_at DESC, id DESC",
+	    "t", kind, 0, page, total, ids);
+}
+
+static int
+list_tag_page(struct req *r, long long tag, long long page,
+    long long *total, const char **ids)
+{
+	return list_page(r, arena_printf(r->a, "tag:%lld", tag),
+	    "SELECT i.id, i.published_at FROM item_tag it JOIN item i "
+	    "ON i.id = it.item_id WHERE it.tag_id = ? AND "
+	    "i.status = 'published' "
+	    "ORDER BY i.published_at DESC, i.id DESC",
+	    "i", NULL, tag, page, total, ids);
+}
+
+static int
+list_region_page(struct req *r, long long region, long long page,
+    long long *total, const char **ids)
+{
+	return list_page(r, arena_printf(r->a, "region:%lld", region),
+	    "SELECT i.id, i.published_at FROM item_region ir JOIN item i "
+	    "ON i.id = ir.item_id WHERE ir.region_id = ? AND "
+	    "i.status = 'published' "
+	    "ORDER BY i.published_at DESC, i.id DESC",
+	    "i", NULL, region, page, total, ids);
 }
 
 /* The rows of a page whose ids list_page gave, newest first; still only
@@ -226,11 +294,7 @@ page_list_kind(struct req *r, const char *kind, long long page)
 	long long total;
 	const char *base, *label, *ids;
 
-	if (list_page(r, arena_printf(r->a, "kind:%s", kind),
-	        "SELECT id, published_at FROM item INDEXED BY item_live "
-	        "WHERE kind = ? AND status = 'published' "
-	        "ORDER BY published_at DESC, id DESC",
-	        "t", kind, 0, page, &total, &ids) == -1)
+	if (list_kind_page(r, kind, page, &total, &ids) == -1)
 		return r->status = 500;
 	if (page_beyond(total, page))
 		return r->status = 404;
@@ -260,12 +324,7 @@ page_list_tag(struct req *r, const char *slug, long long page)
 	    "SELECT id, name FROM tag WHERE slug = ?", "t", slug);
 	if (tag == NULL)
 		return r->status = 404;
-	if (list_page(r, arena_printf(r->a, "tag:%lld", page_int(tag, "id")),
-	        "SELECT i.id, i.published_at FROM item_tag it JOIN item i "
-	        "ON i.id = it.item_id WHERE it.tag_id = ? AND "
-	        "i.status = 'published' "
-	        "ORDER BY i.published_at DESC, i.id DESC",
-	        "i", NULL, page_int(tag, "id"), page, &total, &ids) == -1)
+	if (list_tag_page(r, page_int(tag, "id"), page, &total, &ids) == -1)
 		return r->status = 500;
 	if (page_beyond(total, page))
 		return r->status = 404;
@@ -354,12 +413,7 @@ page_list_region(struct req *r, const char *slug, long long page)
 	    "SELECT id, name FROM region WHERE slug = ?", "t", slug);
 	if (g == NULL)
 		return r->status = 404;
-	if (list_page(r, arena_printf(r->a, "region:%lld", page_int(g, "id")),
-	        "SELECT i.id, i.published_at FROM item_region ir JOIN item i "
-	        "ON i.id = ir.item_id WHERE ir.region_id = ? AND "
-	        "i.status = 'published' "
-	        "ORDER BY i.published_at DESC, i.id DESC",
-	        "i", NULL, page_int(g, "id"), page, &total, &ids) == -1)
+	if (list_region_page(r, page_int(g, "id"), page, &total, &ids) == -1)
 		return r->status = 500;
 	if (page_beyond(total, page))
 		return r->status = 404;
