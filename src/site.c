@@ -213,8 +213,8 @@ site_open(struct site *s, const struct conf *conf)
 	    (s->subscribe = ratelimit_new(conf->subscribe_limit, 3600)) ==
 	        NULL)
 		goto done;
-	/* libvips is set up by the first upload (media_process), not here:
-	 * it costs some 50 ms that every start would pay */
+	/* libvips is opened and set up by the first upload (media_process),
+	 * not here: it costs some 50 ms that every start would pay */
 	rc = 0;
 done:
 	db_close(db);
