@@ -156,6 +156,8 @@ static struct media_lib {
 
 static pthread_once_t media_once = PTHREAD_ONCE_INIT;
 static int media_init_rc = -1;
+/* Why uploads fail when media_init did, for the editor (one sentence). */
+static const char *media_init_why = "Images cannot be processed right now.";
 
 /*
  * Opens libvips and starts it. The handle is never closed, not even on
@@ -175,6 +177,8 @@ media_init_once(void)
 		    "media: cannot load libvips, so images cannot be "
 		    "uploaded (install libvips42): %s\n",
 		    dlerror());
+		media_init_why = "Images cannot be processed: libvips is not "
+				 "installed on the server.";
 		return;
 	}
 #define X(f)                                                                   \
@@ -585,7 +589,7 @@ media_process(const void *data, size_t len, struct media_img *out, char *err,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (media_init() != 0) {
-		media_err(err, errlen, "Images cannot be processed right now.");
+		media_err(err, errlen, "%s", media_init_why);
 		return -1;
 	}
 	if (data == NULL || len == 0) {
