@@ -13,8 +13,8 @@
 /*
  * Only the types, enums and macros of these headers are used: herald does
  * not link libvips, whose ~100 libraries the loader would map and
- * relocate at every exec (some 150 ms before the first answer), but
- * opens it on the first upload (media_init). So no macro that calls
+ * relocate at every exec (a start took about twice as long), but opens
+ * it on the first upload (media_init). So no macro that calls
  * GLib may be used (VIPS_INIT, G_OBJECT and other checked casts), and
  * every call goes through the pointers in lib (struct media_lib).
  * glib's headers are not clean under our warnings; keep them quiet here.

@@ -788,7 +788,7 @@ def mapped_libs(h):
 
 def test_libvips_loaded_by_first_upload(own):
     # herald does not link libvips: its ~100 libraries, mapped at every
-    # exec, made a start some 150 ms slower. media.c opens it on the
+    # exec, made a start about twice as long. media.c opens it on the
     # first upload; this fails if the Makefile links it again.
     if not os.path.exists("/proc/self/maps"):
         pytest.skip("no /proc/PID/maps here")
