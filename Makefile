@@ -4,11 +4,16 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
-PKGS     = libmicrohttpd sqlite3 md4c libsodium zlib liboath vips libcurl
+PKGS     = libmicrohttpd sqlite3 md4c libsodium zlib liboath libcurl
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wpointer-arith -Wformat=2 -Werror
 CSTD     = -std=c17 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE
-PKGCFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# libvips: its headers only. herald does not link it (media.c opens it on
+# the first upload): the loader would map its ~100 libraries at every exec.
+# The unit tests make their test images with it, so they link it.
+VIPSCFLAGS = $(shell pkg-config --cflags vips 2>/dev/null)
+VIPSLIBS  = $(shell pkg-config --libs vips 2>/dev/null)
+PKGCFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(VIPSCFLAGS)
 PKGLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lmagic -lpthread -lm
 CFLAGS  ?= -O2 -g
 ALLCFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(PKGCFLAGS) -Isrc -Ibuild/gen
@@ -51,12 +56,13 @@ build/clang/herald: src/main.c $(SRCS) $(HDRS) build/gen/embed.c
 
 build/test-unit: $(UNIT) $(SRCS) $(HDRS) build/gen/embed.c
 	@mkdir -p $(@D)
-	$(CC) $(ALLCFLAGS) -Itests/unit -o $@ $(UNIT) $(SRCS) build/gen/embed.c $(PKGLIBS)
+	$(CC) $(ALLCFLAGS) -Itests/unit -o $@ $(UNIT) $(SRCS) build/gen/embed.c \
+	    $(PKGLIBS) $(VIPSLIBS)
 
 build/asan/test-unit: $(UNIT) $(SRCS) $(HDRS) build/gen/embed.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) $(SANFLAGS) $(PKGCFLAGS) -Isrc -Ibuild/gen -Itests/unit -o $@ \
-	    $(UNIT) $(SRCS) build/gen/embed.c $(PKGLIBS)
+	    $(UNIT) $(SRCS) build/gen/embed.c $(PKGLIBS) $(VIPSLIBS)
 
 deps:
 	@sh scripts/deps.sh

@@ -10,7 +10,8 @@ set -eu
 
 cd "$(dirname "$0")/.."
 
-# Build: compiler, pkg-config and the C libraries.
+# Build: compiler, pkg-config and the C libraries (libvips-dev: the headers,
+# and libvips42, which herald opens at run time on the first upload).
 # Tests: pytest and the Python modules of the HTTP tests, Chromium for the
 # browser tests, mandoc for the man pages, xmllint for feeds and sitemaps.
 PKGS="build-essential pkg-config clang

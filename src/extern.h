@@ -1065,8 +1065,9 @@ struct media_img {
 	size_t nv;
 };
 
-/* Sets libvips up once per process (media_process calls it; thread-safe
- * through pthread_once); 0 or -1 with a message on stderr. */
+/* Opens libvips (dlopen: herald does not link it) and sets it up, once per
+ * process (media_process calls it; thread-safe through pthread_once); 0, or
+ * -1 with a message on stderr (e.g. when libvips is not installed). */
 int media_init(void);
 /* The MIME type libmagic finds in the bytes (e.g. "application/pdf",
  * "application/x-sharedlib"), or NULL on error: a static string for

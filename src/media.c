@@ -1,5 +1,6 @@
 /* media.c: uploaded files checked by content (libmagic), and images
  * decoded, bounded, rotated, stripped and resized with libvips. */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -9,13 +10,26 @@
 
 #include <magic.h>
 
-/* glib's headers are not clean under our warnings; keep them quiet here. */
+/*
+ * Only the types, enums and macros of these headers are used: herald does
+ * not link libvips, whose ~100 libraries the loader would map and
+ * relocate at every exec (a start took about twice as long), but opens
+ * it on the first upload (media_init). So no macro that calls
+ * GLib may be used (VIPS_INIT, G_OBJECT and other checked casts), and
+ * every call goes through the pointers in lib (struct media_lib).
+ * glib's headers are not clean under our warnings; keep them quiet here.
+ */
+#define G_DISABLE_CAST_CHECKS
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wstrict-prototypes"
 #pragma GCC diagnostic ignored "-Wshadow"
 #pragma GCC diagnostic ignored "-Wpointer-arith"
 #include <vips/vips.h>
 #pragma GCC diagnostic pop
+
+/* GLib's type-safe g_object_ref(x) macro would expand in lib.g_object_ref(x);
+ * the function behind the pointer is the same. */
+#undef g_object_ref
 
 #include "extern.h"
 
@@ -75,30 +89,132 @@ static const char *const media_known_types[] = {
     "inode/x-empty",
 };
 
+/* The libvips ABI these headers describe, and so the file to open. */
+#define MEDIA_VIPS_SONAME "libvips.so.42"
+_Static_assert(VIPS_LIBRARY_CURRENT - VIPS_LIBRARY_AGE == 42,
+    "the libvips headers are not those of " MEDIA_VIPS_SONAME);
+
+/* vips_block_untrusted_set came with libvips 8.13. */
+#if VIPS_MAJOR_VERSION > 8 ||                                                  \
+    (VIPS_MAJOR_VERSION == 8 && VIPS_MINOR_VERSION >= 13)
+#define MEDIA_VIPS_BLOCK 1
+#define MEDIA_LIB_BLOCK X(vips_block_untrusted_set)
+#else
+#define MEDIA_VIPS_BLOCK 0
+#define MEDIA_LIB_BLOCK
+#endif
+
+/* Every libvips and GLib function this file calls, each fetched by its
+ * name from the library opened by media_init. */
+#define MEDIA_LIB_FUNCS                                                        \
+	X(g_free)                                                              \
+	X(g_object_ref)                                                        \
+	X(g_object_unref)                                                      \
+	X(g_strfreev)                                                          \
+	X(vips_area_unref)                                                     \
+	X(vips_array_double_new)                                               \
+	MEDIA_LIB_BLOCK                                                        \
+	X(vips_cache_set_max)                                                  \
+	X(vips_cache_set_max_files)                                            \
+	X(vips_cache_set_max_mem)                                              \
+	X(vips_cast_uchar)                                                     \
+	X(vips_colourspace)                                                    \
+	X(vips_concurrency_set)                                                \
+	X(vips_copy)                                                           \
+	X(vips_error_buffer)                                                   \
+	X(vips_error_clear)                                                    \
+	X(vips_flatten)                                                        \
+	X(vips_gifload_buffer)                                                 \
+	X(vips_image_copy_memory)                                              \
+	X(vips_image_get_bands)                                                \
+	X(vips_image_get_fields)                                               \
+	X(vips_image_get_format)                                               \
+	X(vips_image_get_height)                                               \
+	X(vips_image_get_int)                                                  \
+	X(vips_image_get_interpretation)                                       \
+	X(vips_image_get_typeof)                                               \
+	X(vips_image_get_width)                                                \
+	X(vips_image_hasalpha)                                                 \
+	X(vips_image_remove)                                                   \
+	X(vips_init)                                                           \
+	X(vips_jpegload_buffer)                                                \
+	X(vips_jpegsave_buffer)                                                \
+	X(vips_pngload_buffer)                                                 \
+	X(vips_pngsave_buffer)                                                 \
+	X(vips_thumbnail_image)                                                \
+	X(vips_version)                                                        \
+	X(vips_webpload_buffer)                                                \
+	X(vips_webpsave_buffer)
+
+/* Pointers of the very types the headers declare; all set once
+ * media_init has returned 0, and never changed after. */
+static struct media_lib {
+#define X(f) __typeof__(f) *f;
+	MEDIA_LIB_FUNCS
+#undef X
+} lib;
+
 static pthread_once_t media_once = PTHREAD_ONCE_INIT;
 static int media_init_rc = -1;
+/* Why uploads fail when media_init did, for the editor (one sentence). */
+static const char *media_init_why = "Images cannot be processed right now.";
 
+/*
+ * Opens libvips and starts it. The handle is never closed, not even on
+ * failure: once vips_init has run, GLib's types and threads cannot be
+ * unloaded, and a failed start is not tried again anyway.
+ */
 static void
 media_init_once(void)
 {
-	if (VIPS_INIT("herald") != 0) {
+	void *h;
+	int abi;
+
+	/* RTLD_LOCAL: libvips' GLib is no one else's business; its
+	 * modules (vips-heif.so, ...) link libvips themselves. */
+	if ((h = dlopen(MEDIA_VIPS_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		fprintf(stderr,
+		    "media: cannot load libvips, so images cannot be "
+		    "uploaded (install libvips42): %s\n",
+		    dlerror());
+		media_init_why = "Images cannot be processed: libvips is not "
+				 "installed on the server.";
+		return;
+	}
+#define X(f)                                                                   \
+	if ((lib.f = (__typeof__(lib.f))dlsym(h, #f)) == NULL) {               \
+		fprintf(                                                       \
+		    stderr, "media: %s: %s\n", MEDIA_VIPS_SONAME, dlerror());  \
+		return;                                                        \
+	}
+	MEDIA_LIB_FUNCS
+#undef X
+	/* What VIPS_INIT checks, without its calls (g_warning, ...). */
+	abi = lib.vips_version(3) - lib.vips_version(5);
+	if (abi != VIPS_LIBRARY_CURRENT - VIPS_LIBRARY_AGE) {
+		fprintf(stderr,
+		    "media: %s has ABI version %d, herald was built for %d\n",
+		    MEDIA_VIPS_SONAME, abi,
+		    VIPS_LIBRARY_CURRENT - VIPS_LIBRARY_AGE);
+		return;
+	}
+	if (lib.vips_init("herald") != 0) {
 		fprintf(stderr, "media: cannot start libvips: %s\n",
-		    vips_error_buffer());
-		vips_error_clear();
+		    lib.vips_error_buffer());
+		lib.vips_error_clear();
 		return;
 	}
 	/* The server has its own threads; one uploaded image at a time
 	 * needs no pool of its own, and nothing is kept between uploads. */
-	vips_concurrency_set(1);
-	vips_cache_set_max(0);
-	vips_cache_set_max_mem(0);
-	vips_cache_set_max_files(0);
-#if VIPS_MAJOR_VERSION > 8 ||                                                  \
-    (VIPS_MAJOR_VERSION == 8 && VIPS_MINOR_VERSION >= 13)
+	lib.vips_concurrency_set(1);
+	lib.vips_cache_set_max(0);
+	lib.vips_cache_set_max_mem(0);
+	lib.vips_cache_set_max_files(0);
+#if MEDIA_VIPS_BLOCK
 	/* Only the four loaders below are ever called by name, but this
 	 * also shuts out the risky ones (ImageMagick, PDF, ...) if some
 	 * later code reaches them through a generic entry point. */
-	vips_block_untrusted_set(TRUE);
+	lib.vips_block_untrusted_set(TRUE);
 #endif
 	media_init_rc = 0;
 }
@@ -245,22 +361,22 @@ media_load(enum media_fmt fmt, const void *data, size_t len)
 
 	switch (fmt) {
 	case MEDIA_JPEG:
-		rc = vips_jpegload_buffer(buf, len, &im, "access",
+		rc = lib.vips_jpegload_buffer(buf, len, &im, "access",
 		    VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR,
 		    NULL);
 		break;
 	case MEDIA_PNG:
-		rc = vips_pngload_buffer(buf, len, &im, "access",
+		rc = lib.vips_pngload_buffer(buf, len, &im, "access",
 		    VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR,
 		    NULL);
 		break;
 	case MEDIA_GIF:
-		rc = vips_gifload_buffer(buf, len, &im, "access",
+		rc = lib.vips_gifload_buffer(buf, len, &im, "access",
 		    VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR,
 		    NULL);
 		break;
 	case MEDIA_WEBP:
-		rc = vips_webpload_buffer(buf, len, &im, "access",
+		rc = lib.vips_webpload_buffer(buf, len, &im, "access",
 		    VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR,
 		    NULL);
 		break;
@@ -269,7 +385,7 @@ media_load(enum media_fmt fmt, const void *data, size_t len)
 	}
 	if (rc != 0) {
 		if (im != NULL)
-			g_object_unref(im);
+			lib.g_object_unref(im);
 		return NULL;
 	}
 	return im;
@@ -289,59 +405,59 @@ media_normalise(VipsImage *in, int for_jpeg, VipsImage **out)
 	size_t i;
 
 	cur = in;
-	g_object_ref(cur);
-	want = vips_image_get_bands(cur) - vips_image_hasalpha(cur) >= 3
+	lib.g_object_ref(cur);
+	want = lib.vips_image_get_bands(cur) - lib.vips_image_hasalpha(cur) >= 3
 	    ? VIPS_INTERPRETATION_sRGB
 	    : VIPS_INTERPRETATION_B_W;
-	if (vips_image_get_interpretation(cur) != want ||
-	    vips_image_get_format(cur) != VIPS_FORMAT_UCHAR) {
-		if (vips_colourspace(cur, &t, want, NULL) != 0)
+	if (lib.vips_image_get_interpretation(cur) != want ||
+	    lib.vips_image_get_format(cur) != VIPS_FORMAT_UCHAR) {
+		if (lib.vips_colourspace(cur, &t, want, NULL) != 0)
 			goto fail;
-		g_object_unref(cur);
+		lib.g_object_unref(cur);
 		cur = t;
 		t = NULL;
 	}
-	if (vips_image_get_format(cur) != VIPS_FORMAT_UCHAR) {
-		if (vips_cast_uchar(cur, &t, NULL) != 0)
+	if (lib.vips_image_get_format(cur) != VIPS_FORMAT_UCHAR) {
+		if (lib.vips_cast_uchar(cur, &t, NULL) != 0)
 			goto fail;
-		g_object_unref(cur);
+		lib.g_object_unref(cur);
 		cur = t;
 		t = NULL;
 	}
-	if (for_jpeg && vips_image_hasalpha(cur)) {
+	if (for_jpeg && lib.vips_image_hasalpha(cur)) {
 		double white[3] = {255, 255, 255};
 		VipsArrayDouble *bg;
 		int rc;
 
-		bg = vips_array_double_new(
-		    white, vips_image_get_bands(cur) >= 3 ? 3 : 1);
-		rc = vips_flatten(cur, &t, "background", bg, NULL);
-		vips_area_unref(VIPS_AREA(bg));
+		bg = lib.vips_array_double_new(
+		    white, lib.vips_image_get_bands(cur) >= 3 ? 3 : 1);
+		rc = lib.vips_flatten(cur, &t, "background", bg, NULL);
+		lib.vips_area_unref(VIPS_AREA(bg));
 		if (rc != 0)
 			goto fail;
-		g_object_unref(cur);
+		lib.g_object_unref(cur);
 		cur = t;
 		t = NULL;
 	}
 	/* A copy without any metadata (EXIF, XMP, IPTC, ICC, ...): libvips
 	 * 8.14's webpsave keeps the EXIF even with "strip", so the savers'
 	 * "strip" is not relied on alone. */
-	if (vips_copy(cur, &t, NULL) != 0)
+	if (lib.vips_copy(cur, &t, NULL) != 0)
 		goto fail;
-	g_object_unref(cur);
+	lib.g_object_unref(cur);
 	cur = t;
 	t = NULL;
-	if ((fields = vips_image_get_fields(cur)) != NULL) {
+	if ((fields = lib.vips_image_get_fields(cur)) != NULL) {
 		for (i = 0; fields[i] != NULL; i++)
-			(void)vips_image_remove(cur, fields[i]);
-		g_strfreev(fields);
+			(void)lib.vips_image_remove(cur, fields[i]);
+		lib.g_strfreev(fields);
 	}
 	*out = cur;
 	return 0;
 fail:
 	if (t != NULL)
-		g_object_unref(t);
-	g_object_unref(cur);
+		lib.g_object_unref(t);
+	lib.g_object_unref(cur);
 	return -1;
 }
 
@@ -410,14 +526,14 @@ media_save(VipsImage *im, const char *format, struct media_variant *v)
 	if (media_normalise(im, is_jpeg, &norm) != 0)
 		goto done;
 	if (is_jpeg)
-		rc = vips_jpegsave_buffer(norm, &vbuf, &vlen, "Q", MEDIA_JPEG_Q,
-		    "interlace", TRUE, "strip", TRUE, "optimize_coding", TRUE,
-		    NULL);
+		rc = lib.vips_jpegsave_buffer(norm, &vbuf, &vlen, "Q",
+		    MEDIA_JPEG_Q, "interlace", TRUE, "strip", TRUE,
+		    "optimize_coding", TRUE, NULL);
 	else if (is_png)
-		rc = vips_pngsave_buffer(
+		rc = lib.vips_pngsave_buffer(
 		    norm, &vbuf, &vlen, "strip", TRUE, NULL);
 	else
-		rc = vips_webpsave_buffer(
+		rc = lib.vips_webpsave_buffer(
 		    norm, &vbuf, &vlen, "Q", MEDIA_WEBP_Q, "strip", TRUE, NULL);
 	if (rc != 0)
 		goto done;
@@ -431,15 +547,15 @@ media_save(VipsImage *im, const char *format, struct media_variant *v)
 		goto done;
 	}
 	v->len = vlen;
-	v->width = vips_image_get_width(norm);
-	v->height = vips_image_get_height(norm);
+	v->width = lib.vips_image_get_width(norm);
+	v->height = lib.vips_image_get_height(norm);
 	v->format = is_jpeg ? "jpeg" : is_png ? "png" : "webp";
 	v->ctype = is_jpeg ? "image/jpeg" : is_png ? "image/png" : "image/webp";
 	rc = 0;
 done:
-	g_free(vbuf);
+	lib.g_free(vbuf);
 	if (norm != NULL)
-		g_object_unref(norm);
+		lib.g_object_unref(norm);
 	return rc;
 }
 
@@ -448,13 +564,13 @@ done:
 static int
 media_resize(VipsImage *in, int width, VipsImage **out)
 {
-	if (vips_image_get_width(in) == width) {
-		g_object_ref(in);
+	if (lib.vips_image_get_width(in) == width) {
+		lib.g_object_ref(in);
 		*out = in;
 		return 0;
 	}
-	return vips_thumbnail_image(in, out, width, "height", VIPS_MAX_COORD,
-	    "size", VIPS_SIZE_DOWN, "no_rotate", TRUE, NULL);
+	return lib.vips_thumbnail_image(in, out, width, "height",
+	    VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, "no_rotate", TRUE, NULL);
 }
 
 int
@@ -473,7 +589,7 @@ media_process(const void *data, size_t len, struct media_img *out, char *err,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (media_init() != 0) {
-		media_err(err, errlen, "Images cannot be processed right now.");
+		media_err(err, errlen, "%s", media_init_why);
 		return -1;
 	}
 	if (data == NULL || len == 0) {
@@ -504,8 +620,8 @@ media_process(const void *data, size_t len, struct media_img *out, char *err,
 		media_err(err, errlen, "%s", damaged);
 		goto done;
 	}
-	w = vips_image_get_width(in);
-	h = vips_image_get_height(in);
+	w = lib.vips_image_get_width(in);
+	h = lib.vips_image_get_height(in);
 	if (w <= 0 || h <= 0) {
 		media_err(err, errlen, "%s", damaged);
 		goto done;
@@ -519,8 +635,8 @@ media_process(const void *data, size_t len, struct media_img *out, char *err,
 
 	/* The width after EXIF rotation (orientations 5 to 8 turn by 90). */
 	orient = 1;
-	if (vips_image_get_typeof(in, VIPS_META_ORIENTATION) != 0 &&
-	    vips_image_get_int(in, VIPS_META_ORIENTATION, &orient) != 0)
+	if (lib.vips_image_get_typeof(in, VIPS_META_ORIENTATION) != 0 &&
+	    lib.vips_image_get_int(in, VIPS_META_ORIENTATION, &orient) != 0)
 		orient = 1;
 	rw = orient >= 5 && orient <= 8 ? h : w;
 
@@ -537,19 +653,19 @@ media_process(const void *data, size_t len, struct media_img *out, char *err,
 	 * is decoded, so truncation and decoder errors show up here. The
 	 * narrower ones are made from it.
 	 */
-	if (vips_thumbnail_image(in, &sized, widths[nw - 1], "height",
+	if (lib.vips_thumbnail_image(in, &sized, widths[nw - 1], "height",
 		VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, NULL) != 0) {
 		media_err(err, errlen, "%s", damaged);
 		goto done;
 	}
-	top = vips_image_copy_memory(sized);
-	g_object_unref(sized);
+	top = lib.vips_image_copy_memory(sized);
+	lib.g_object_unref(sized);
 	sized = NULL;
 	if (top == NULL) {
 		media_err(err, errlen, "%s", damaged);
 		goto done;
 	}
-	g_object_unref(in);
+	lib.g_object_unref(in);
 	in = NULL;
 
 	ownfmt = fmt == MEDIA_PNG || fmt == MEDIA_GIF ? "png" : "jpeg";
@@ -567,7 +683,7 @@ media_process(const void *data, size_t len, struct media_img *out, char *err,
 			goto done;
 		}
 		out->nv++;
-		g_object_unref(sized);
+		lib.g_object_unref(sized);
 		sized = NULL;
 	}
 	out->ctype = media_fmt_ctypes[fmt];
@@ -576,14 +692,14 @@ media_process(const void *data, size_t len, struct media_img *out, char *err,
 	rc = 0;
 done:
 	if (sized != NULL)
-		g_object_unref(sized);
+		lib.g_object_unref(sized);
 	if (top != NULL)
-		g_object_unref(top);
+		lib.g_object_unref(top);
 	if (in != NULL)
-		g_object_unref(in);
+		lib.g_object_unref(in);
 	if (rc != 0) {
 		media_img_free(out);
-		vips_error_clear();
+		lib.vips_error_clear();
 		if (err != NULL && errlen > 0 && err[0] == '\0')
 			media_err(err, errlen, "%s", damaged);
 	}

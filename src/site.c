@@ -214,8 +214,8 @@ site_open(struct site *s, const struct conf *conf)
 	        NULL ||
 	    (s->lists = list_cache_new()) == NULL)
 		goto done;
-	/* libvips is set up by the first upload (media_process), not here:
-	 * it costs some 50 ms that every start would pay */
+	/* libvips is opened and set up by the first upload (media_process),
+	 * not here: it costs some 50 ms that every start would pay */
 	rc = 0;
 done:
 	db_close(db);

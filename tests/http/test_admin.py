@@ -8,6 +8,7 @@ normal (Secure, __Host-) cookies start servers of their own."""
 
 import datetime
 import html
+import os
 import re
 import time
 
@@ -776,6 +777,36 @@ def test_image_upload_sizes(editor, srv):
     assert "srcset=" in tag.group(0) and \
         "/media/%d-480.webp" % mid in tag.group(0), tag.group(0)
     assert 'alt="A gradient"' in tag.group(0)
+
+
+def mapped_libs(h):
+    """The file names of the shared libraries the server has mapped."""
+    with open("/proc/%d/maps" % h.proc.pid) as f:
+        return {line.rsplit("/", 1)[-1] for line in f.read().splitlines()
+                if ".so" in line.rsplit("/", 1)[-1]}
+
+
+def test_libvips_loaded_by_first_upload(own):
+    # herald does not link libvips: its ~100 libraries, mapped at every
+    # exec, made a start about twice as long. media.c opens it on the
+    # first upload; this fails if the Makefile links it again.
+    if not os.path.exists("/proc/self/maps"):
+        pytest.skip("no /proc/PID/maps here")
+    h = own(users=[(EDITOR, "E", "editor", PW)])
+    vips = [n for n in mapped_libs(h) if n.startswith("libvips.so")]
+    assert not vips, "libvips is mapped at start: %s" % vips
+    c = h.client()
+    c.login(EDITOR, PW)
+    c.refresh("/admin/media")
+    r = c.post_multipart("/admin/media", [("alt", "A gradient")],
+                         [("file", "grad.png", "image/png", png(640, 480))])
+    assert r.status == 303, (r, r.text[:1500])
+    m = re.match(r"^/admin/media/(\d+)\?done=uploaded$", location_path(r))
+    assert m, location_path(r)
+    p = h.get("/media/%s-480.webp" % m.group(1))
+    assert p.status == 200 and p.body[8:12] == b"WEBP", p
+    vips = [n for n in mapped_libs(h) if n.startswith("libvips.so.42")]
+    assert vips, "an upload worked without libvips.so.42 mapped"
 
 
 @pytest.mark.parametrize("name,data", [("doc.png", PDF),
