@@ -305,8 +305,9 @@ static const char *const db_migrations[] = {
 
 	/* 8: what changed, so the page cache and an incremental export
 	 * redo only what a change touches: one row per changed row of a
-	 * content table, with the item it belongs to (NULL: not an item's,
-	 * which redoes everything). The rows are written by the triggers of
+	 * content table, with the item it belongs to (0: no item's, only
+	 * the pages that show any item; NULL: not an item's, which redoes
+	 * everything). The rows are written by the triggers of
 	 * db_triggers; the last DB_CHANGELOG_KEEP are kept. */
 	"CREATE TABLE changelog ("
 	"  seq INTEGER PRIMARY KEY,"
@@ -373,22 +374,30 @@ db_triggers(struct db *db)
 	for (i = 0; db_version(db) >= 8 &&
 	     i < sizeof(db_content_tables) / sizeof(*db_content_tables);
 	     i++) {
-		const char *t = db_content_tables[i], *col = NULL;
+		const char *t = db_content_tables[i], *id;
+		int terms = strcmp(t, "tag") == 0 || strcmp(t, "region") == 0;
 
-		if (strcmp(t, "item") == 0)
-			col = "id";
-		else if (strcmp(t, "item_tag") == 0 ||
-		    strcmp(t, "item_region") == 0 || strcmp(t, "event") == 0)
-			col = "item_id";
-		for (j = 0; j < 3; j++)
+		for (j = 0; j < 3; j++) {
+			/* the item a row belongs to; 0 for a new or deleted
+			 * tag or region (the pages of its items are logged
+			 * through item_tag, item_region); NULL for the rest */
+			if (strcmp(t, "item") == 0)
+				id = j == 2 ? "OLD.id" : "NEW.id";
+			else if (strcmp(t, "item_tag") == 0 ||
+			    strcmp(t, "item_region") == 0 ||
+			    strcmp(t, "event") == 0)
+				id = j == 2 ? "OLD.item_id" : "NEW.item_id";
+			else if (terms && j != 1)
+				id = "0";
+			else
+				id = "NULL";
 			buf_printf(&b,
 			    "CREATE TRIGGER IF NOT EXISTS log_%s_%c AFTER %s ON "
 			    "%s BEGIN INSERT INTO changelog(rev, tbl, item_id) "
 			    "VALUES ((SELECT CAST(value AS INTEGER) FROM meta "
-			    "WHERE key = 'rev'), '%s', %s%s%s); END;",
-			    t, ops[j][0], ops[j], t, t,
-			    col == NULL ? "NULL" : j == 2 ? "OLD" : "NEW",
-			    col == NULL ? "" : ".", col == NULL ? "" : col);
+			    "WHERE key = 'rev'), '%s', %s); END;",
+			    t, ops[j][0], ops[j], t, t, id);
+		}
 	}
 	if (db_version(db) >= 8)
 		buf_printf(&b,

@@ -2,7 +2,20 @@
  * store: every page reachable from the home page, the sitemap and the
  * feeds, rendered in-process by the same code the server answers with
  * (so the bodies are the server's), written with .gz twins, across
- * threads. Forms, search and the API stay on the origin server. */
+ * threads. Forms, search and the API stay on the origin server.
+ *
+ * Each run leaves its state in OUT.herald-export, beside the folder (a
+ * sync to a CDN does not carry it): the revision and time
+ * it saw, and every file with what its page shows (the one item it is
+ * about, or the listing and the ids on it). A full run deletes the files
+ * of pages that are gone. An incremental run reads the change log since
+ * that revision and renders only what the changes touch: the changed
+ * items' pages (old and new addresses), the listing pages whose ids are
+ * not the same any more, and the pages that show any item (home, feeds,
+ * sitemap, calendar, the events, the indexes of tags and regions); then
+ * what those link to that is new. Anything it cannot narrow down (a
+ * setting, a tag's name, the readers' languages, a log that does not
+ * reach back, a new year) makes it a full run. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -13,18 +26,25 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
-#include <zlib.h>
-
 #include "extern.h"
 
 #define EXPORT_MAX_PATHS 2000000
 #define EXPORT_BUCKETS 65536
 #define EXPORT_GZ_MIN 256 /* bytes below which no .gz twin is made */
+#define EXPORT_STATE ".herald-export" /* after the folder's name */
+#define EXPORT_STATE_MAGIC "herald-export 1"
+#define EXPORT_CHANGED_MAX 2000 /* changed items an incremental run takes */
 
 struct export_path {
 	struct export_path *next; /* in its hash bucket */
 	char *path;
+	unsigned queued : 1; /* rendered in this run (or about to be) */
+	unsigned old : 1;    /* in the earlier run's state */
+	unsigned ok : 1;     /* its file is current */
+	long long item_id;   /* what it shows (struct req's dep_item...) */
+	char *list_key;
+	char *list_ids;
+	long long list_total;
 };
 
 /* What the threads share: the frontier of paths to render (every path
@@ -33,17 +53,22 @@ struct export
 {
 	struct site *site;
 	const char *out;
+	int incremental; /* known paths are rendered only when forced */
 	pthread_mutex_t lock;
 	pthread_cond_t more;
 	struct export_path *bucket[EXPORT_BUCKETS];
-	char **queue; /* paths not rendered yet, in order found */
+	struct export_path **queue; /* to render, in order found */
 	size_t nqueue, cap, next;
 	size_t busy; /* threads rendering now */
 	size_t npaths;
-	long long files, written, bytes, gzbytes;
+	long long files, written, bytes, gzbytes, removed;
 	int failed;
 	char err[512];
 	time_t lastmod; /* the content's last change, as the server has it */
+	/* the earlier run's state, and this run's */
+	long long old_rev, rev;
+	time_t old_now, now;
+	char old_langs[256], langs[256];
 };
 
 static unsigned
@@ -76,46 +101,59 @@ export_skip(const char *p)
 	return 0;
 }
 
-/* Adds path (n bytes) to the frontier unless known; call locked. */
-static void
-export_add_locked(struct export *x, const char *path, size_t n)
+/* The entry of path (n bytes), made when new; NULL when the path is not
+ * one to export or memory runs out. Call locked. */
+static struct export_path *
+export_entry_locked(struct export *x, const char *path, size_t n)
 {
 	struct export_path *e;
-	char *p, **q;
+	char *p;
 	unsigned h;
 
 	if (n == 0 || path[0] != '/')
-		return;
+		return NULL;
 	if ((p = strndup(path, n)) == NULL)
-		return;
+		return NULL;
 	if (export_skip(p)) {
 		free(p);
-		return;
+		return NULL;
 	}
 	h = export_hash(p);
 	for (e = x->bucket[h]; e; e = e->next)
 		if (strcmp(e->path, p) == 0) {
 			free(p);
-			return;
+			return e;
 		}
-	if (x->npaths >= EXPORT_MAX_PATHS || (e = malloc(sizeof(*e))) == NULL) {
+	if (x->npaths >= EXPORT_MAX_PATHS ||
+	    (e = calloc(1, sizeof(*e))) == NULL) {
 		free(p);
-		return;
-	}
-	if (x->nqueue == x->cap) {
-		x->cap = x->cap ? x->cap * 2 : 1024;
-		if ((q = realloc(x->queue, x->cap * sizeof(*q))) == NULL) {
-			free(p);
-			free(e);
-			return;
-		}
-		x->queue = q;
+		return NULL;
 	}
 	e->path = p;
 	e->next = x->bucket[h];
 	x->bucket[h] = e;
-	x->queue[x->nqueue++] = p;
 	x->npaths++;
+	return e;
+}
+
+/* Queues path (n bytes) for rendering unless it was already, or (in an
+ * incremental run, unless force) the earlier run made it; call locked. */
+static void
+export_add_locked(struct export *x, const char *path, size_t n, int force)
+{
+	struct export_path *e, **q;
+
+	if ((e = export_entry_locked(x, path, n)) == NULL || e->queued ||
+	    (x->incremental && e->old && !force))
+		return;
+	if (x->nqueue == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 1024;
+		if ((q = realloc(x->queue, x->cap * sizeof(*q))) == NULL)
+			return;
+		x->queue = q;
+	}
+	e->queued = 1;
+	x->queue[x->nqueue++] = e;
 }
 
 struct export_link {
@@ -180,7 +218,7 @@ export_links(struct export *x, const char *b, size_t len)
 add:
 	pthread_mutex_lock(&x->lock);
 	for (i = 0; i < nl; i++)
-		export_add_locked(x, l[i].p, l[i].n);
+		export_add_locked(x, l[i].p, l[i].n, 0);
 	pthread_cond_broadcast(&x->more);
 	pthread_mutex_unlock(&x->lock);
 	free(l);
@@ -323,13 +361,37 @@ export_fail(struct export *x, const char *what, const char *a)
 	pthread_mutex_unlock(&x->lock);
 }
 
-/* Renders path as the server would and writes it. */
+/* Deletes the file of path and its .gz twin (a page that is gone). */
 static void
-export_one(struct export *x, struct db *db, const char *path)
+export_remove(struct export *x, const char *path)
+{
+	char *f, gzf[8192];
+
+	if ((f = export_file(x, path)) == NULL)
+		return;
+	snprintf(gzf, sizeof(gzf), "%s.gz", f);
+	if (unlink(f) == 0) {
+		pthread_mutex_lock(&x->lock);
+		x->removed++;
+		pthread_mutex_unlock(&x->lock);
+	}
+	(void)unlink(gzf);
+	free(f);
+}
+
+static char *
+export_strdup(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+/* Renders e's path as the server would and writes it. */
+static void
+export_one(struct export *x, struct db *db, struct export_path *e)
 {
 	struct req q;
-	char *f;
-	int w;
+	char *f, *key = NULL, *ids = NULL;
+	int w, ok = 0;
 
 	memset(&q, 0, sizeof(q));
 	q.a = arena_new();
@@ -338,20 +400,21 @@ export_one(struct export *x, struct db *db, const char *path)
 	q.method = "GET";
 	q.exporting = 1;
 	q.lastmod = x->lastmod;
-	q.path = path;
-	q.now = time(NULL);
+	q.path = e->path;
+	q.now = x->now;
 	buf_init(&q.out, (size_t)64 << 20);
 	page_dispatch(&q);
 	if (q.status == 200 && !q.out.err) {
-		if ((f = export_file(x, path)) == NULL ||
+		if ((f = export_file(x, e->path)) == NULL ||
 		    export_mkdirs(f) == -1 ||
 		    (w = export_write(
 			 f, q.out.data ? q.out.data : "", q.out.len)) == -1 ||
 		    (export_compressible(q.ctype) &&
 			q.out.len >= EXPORT_GZ_MIN &&
 			export_gz(x, f, q.out.data, q.out.len) == -1))
-			export_fail(x, "cannot write", f ? f : path);
+			export_fail(x, "cannot write", f ? f : e->path);
 		else {
+			ok = 1;
 			pthread_mutex_lock(&x->lock);
 			x->files++;
 			x->written += w == 0;
@@ -363,9 +426,24 @@ export_one(struct export *x, struct db *db, const char *path)
 				export_links(x, q.out.data, q.out.len);
 		}
 		free(f);
+	} else if (e->old)
+		/* a 404 (a link to a page that is not public) or a redirect
+		 * is not a file (the origin answers it): a page gone since
+		 * the earlier run goes from the folder too */
+		export_remove(x, e->path);
+	if (ok && q.list_key != NULL) {
+		key = export_strdup(q.list_key);
+		ids = export_strdup(q.list_ids);
 	}
-	/* a 404 (a link to a page that is not public) or a redirect is not
-	 * a file; the origin answers it */
+	pthread_mutex_lock(&x->lock);
+	e->ok = ok;
+	e->item_id = ok ? q.dep_item : 0;
+	free(e->list_key);
+	free(e->list_ids);
+	e->list_key = key;
+	e->list_ids = ids;
+	e->list_total = q.list_total;
+	pthread_mutex_unlock(&x->lock);
 	buf_free(&q.out);
 	arena_free(q.a);
 }
@@ -374,8 +452,8 @@ static void *
 export_worker(void *arg)
 {
 	struct export *x = arg;
+	struct export_path *e;
 	struct db *db;
-	char *path;
 
 	if ((db = db_open(x->site->conf.db, DB_READONLY)) == NULL) {
 		export_fail(x, "cannot open", x->site->conf.db);
@@ -398,10 +476,10 @@ export_worker(void *arg)
 			pthread_cond_wait(&x->more, &x->lock);
 		if (x->failed || x->next == x->nqueue)
 			break; /* nothing left, and nobody can add more */
-		path = x->queue[x->next++];
+		e = x->queue[x->next++];
 		x->busy++;
 		pthread_mutex_unlock(&x->lock);
-		export_one(x, db, path);
+		export_one(x, db, e);
 		pthread_mutex_lock(&x->lock);
 		x->busy--;
 		pthread_cond_broadcast(&x->more);
@@ -413,9 +491,305 @@ export_worker(void *arg)
 	return NULL;
 }
 
+/* ---- the state of a run: OUT.herald-export ----------------------------- */
+
+/* The state file of the folder x->out: OUT.herald-export. */
+static void
+export_state_path(const struct export *x, char *path, size_t n)
+{
+	size_t len = strlen(x->out);
+
+	while (len > 1 && x->out[len - 1] == '/')
+		len--;
+	snprintf(path, n, "%.*s%s", (int)len, x->out, EXPORT_STATE);
+}
+
+/*
+ * Text, one record a line, fields split by tabs:
+ *   herald-export 1
+ *   base URL · rev N · now T · langs L
+ *   P path item_id list_key list_total list_ids   ("-" for none)
+ * Paths and keys never hold a tab or a newline (export_skip, page code).
+ */
+static int
+export_state_read(struct export *x, char *base, size_t baselen)
+{
+	char path[8192], *line = NULL, *f[6], *p;
+	size_t cap = 0, n;
+	ssize_t len;
+	struct export_path *e;
+	FILE *fp;
+	int rc = -1, nf;
+
+	export_state_path(x, path, sizeof(path));
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	if ((len = getline(&line, &cap, fp)) <= 0 ||
+	    strncmp(line, EXPORT_STATE_MAGIC "\n", len) != 0)
+		goto done;
+	while ((len = getline(&line, &cap, fp)) > 0) {
+		if (line[len - 1] != '\n')
+			goto done; /* cut short */
+		line[len - 1] = '\0';
+		for (nf = 0, p = line; nf < 6 && p != NULL; nf++) {
+			f[nf] = p;
+			if ((p = strchr(p, '\t')) != NULL)
+				*p++ = '\0';
+		}
+		if (strcmp(f[0], "base") == 0 && nf == 2)
+			snprintf(base, baselen, "%s", f[1]);
+		else if (strcmp(f[0], "rev") == 0 && nf == 2)
+			x->old_rev = strtoll(f[1], NULL, 10);
+		else if (strcmp(f[0], "now") == 0 && nf == 2)
+			x->old_now = (time_t)strtoll(f[1], NULL, 10);
+		else if (strcmp(f[0], "langs") == 0 && nf == 2)
+			snprintf(x->old_langs, sizeof(x->old_langs), "%s", f[1]);
+		else if (strcmp(f[0], "P") == 0 && nf == 6) {
+			n = strlen(f[1]);
+			pthread_mutex_lock(&x->lock);
+			e = export_entry_locked(x, f[1], n);
+			if (e != NULL) {
+				e->old = e->ok = 1;
+				e->item_id = strtoll(f[2], NULL, 10);
+				if (strcmp(f[3], "-") != 0) {
+					e->list_key = strdup(f[3]);
+					e->list_ids = strdup(f[5]);
+				}
+				e->list_total = strtoll(f[4], NULL, 10);
+			}
+			pthread_mutex_unlock(&x->lock);
+		} else
+			goto done;
+	}
+	rc = ferror(fp) || x->old_rev <= 0 ? -1 : 0;
+done:
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
+/* Writes the state of this run (through a temporary file): 0 or -1. */
+static int
+export_state_write(struct export *x)
+{
+	char path[8192], tmp[8300];
+	struct export_path *e;
+	FILE *fp;
+	size_t k;
+	int rc;
+
+	export_state_path(x, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((fp = fopen(tmp, "w")) == NULL)
+		return -1;
+	fprintf(fp, "%s\nbase\t%s\nrev\t%lld\nnow\t%lld\nlangs\t%s\n",
+	    EXPORT_STATE_MAGIC, x->site->conf.base_url, x->rev,
+	    (long long)x->now, x->langs);
+	for (k = 0; k < EXPORT_BUCKETS; k++)
+		for (e = x->bucket[k]; e; e = e->next)
+			if (e->ok)
+				fprintf(fp, "P\t%s\t%lld\t%s\t%lld\t%s\n",
+				    e->path, e->item_id,
+				    e->list_key ? e->list_key : "-",
+				    e->list_total,
+				    e->list_ids ? e->list_ids : "-");
+	rc = fflush(fp) == 0 && !ferror(fp) ? 0 : -1;
+	if (fclose(fp) != 0 || rc == -1 || rename(tmp, path) == -1) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- an incremental run: what the changes touch ------------------------ */
+
+static int
+export_has(const long long *ids, size_t n, long long id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
+/* 1 when the ids (a JSON array "[1,2]") hold one of ids[0..n). */
+static int
+export_ids_touch(const char *list, const long long *ids, size_t n)
+{
+	const char *p = list;
+	char *end;
+	long long v;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == '[' || *p == ',' || *p == ' ')
+			p++;
+		v = strtoll(p, &end, 10);
+		if (end == p)
+			break;
+		if (export_has(ids, n, v))
+			return 1;
+		p = end;
+	}
+	return 0;
+}
+
+/* The page number of a listing path (".../page/N"), 1 when none. */
+static long long
+export_page_of(const char *path)
+{
+	const char *p = strstr(path, "/page/");
+
+	return p != NULL ? strtoll(p + 6, NULL, 10) : 1;
+}
+
+/* Pages that show no item and change only with what a full run is for:
+ * theme assets, images, documents. */
+static int
+export_itemless(const char *path)
+{
+	size_t n = strlen(path);
+
+	return strncmp(path, "/static/", 8) == 0 ||
+	    strncmp(path, "/media/", 7) == 0 ||
+	    (n > 4 && strcmp(path + n - 4, ".pdf") == 0);
+}
+
+/*
+ * Plans an incremental run on db (a read snapshot): queues what the
+ * changes since the earlier run touch. Returns 1 when that was possible,
+ * 0 when a full run is needed (why in *why), -1 on error.
+ */
+static int
+export_plan(struct export *x, struct db *db, const char **why)
+{
+	struct req q;
+	struct val *rows = NULL, *row;
+	struct export_path *e;
+	long long *ids, total, oldest;
+	const char *now_ids, *folder;
+	struct tm a, b;
+	size_t n = 0, i, k;
+	int rc = -1;
+
+	memset(&q, 0, sizeof(q));
+	q.a = arena_new();
+	q.site = x->site;
+	q.db = db;
+	q.now = x->now;
+	q.method = "GET";
+	q.exporting = 1;
+	gmtime_r(&x->old_now, &a);
+	gmtime_r(&x->now, &b);
+	if (db_version(db) < 8) {
+		*why = "the database has no change log yet (herald serve or "
+		       "import brings it up to date)";
+		rc = 0;
+		goto done;
+	}
+	oldest = db_int(db, "SELECT coalesce(min(rev), -1) FROM changelog",
+	    "");
+	if (a.tm_year != b.tm_year) {
+		*why = "a new year (every page's footer)";
+		rc = 0;
+		goto done;
+	}
+	if (strcmp(x->langs, x->old_langs) != 0) {
+		*why = "the readers' languages changed (every page's form)";
+		rc = 0;
+		goto done;
+	}
+	if (x->rev != x->old_rev && (oldest < 0 || oldest > x->old_rev)) {
+		*why = "the change log does not reach back to the last run";
+		rc = 0;
+		goto done;
+	}
+	/* the items changed since, and those whose time came since (a
+	 * publication date, the end of an event) */
+	if (db_query(db, q.a, &rows,
+	        "SELECT item_id FROM (SELECT item_id FROM changelog "
+	        "WHERE rev >= ? UNION SELECT id FROM item WHERE status = "
+	        "'published' AND published_at > ? AND published_at <= ? "
+	        "UNION SELECT item_id FROM event WHERE end_utc > ? AND "
+	        "end_utc <= ?) ORDER BY item_id IS NOT NULL LIMIT ?",
+	        "iiiiii", x->rev == x->old_rev ? x->rev + 1 : x->old_rev,
+	        (long long)x->old_now, (long long)x->now,
+	        (long long)x->old_now, (long long)x->now,
+	        (long long)EXPORT_CHANGED_MAX + 1) == -1)
+		goto done;
+	if (rows->u.list.n > EXPORT_CHANGED_MAX) {
+		*why = "too many changed items";
+		rc = 0;
+		goto done;
+	}
+	ids = arena_alloc(q.a, (rows->u.list.n + 1) * sizeof(*ids));
+	for (i = 0; i < rows->u.list.n; i++) {
+		row = rows->u.list.items[i];
+		if (val_get(row, "item_id")->type != VAL_NUM) {
+			*why = "a change that is not an item's";
+			rc = 0;
+			goto done;
+		}
+		ids[n++] = page_int(row, "item_id");
+	}
+	pthread_mutex_lock(&x->lock);
+	for (k = 0; k < EXPORT_BUCKETS; k++)
+		for (e = x->bucket[k]; e; e = e->next) {
+			if (!e->old)
+				continue;
+			if (e->item_id != 0) {
+				if (export_has(ids, n, e->item_id))
+					export_add_locked(x, e->path,
+					    strlen(e->path), 1);
+			} else if (e->list_key != NULL) {
+				/* a listing page: again when it shows a
+				 * changed item or other ids or totals now */
+				if (n == 0)
+					continue;
+				if (export_ids_touch(e->list_ids, ids, n) ||
+				    list_ids_at(&q, e->list_key,
+					export_page_of(e->path), &total,
+					&now_ids) == -1 ||
+				    total != e->list_total ||
+				    strcmp(now_ids, e->list_ids) != 0)
+					export_add_locked(x, e->path,
+					    strlen(e->path), 1);
+			} else if (n > 0 && !export_itemless(e->path))
+				export_add_locked(
+				    x, e->path, strlen(e->path), 1);
+		}
+	pthread_mutex_unlock(&x->lock);
+	/* the changed items' addresses now (new pages, a new address) */
+	for (i = 0; i < n; i++) {
+		row = db_query_one(db, q.a,
+		    "SELECT kind, slug FROM item WHERE id = ? AND "
+		    "status = 'published' AND published_at <= ?",
+		    "ii", ids[i], (long long)x->now);
+		if (row == NULL ||
+		    (folder = page_kind_folder(page_str(row, "kind"))) == NULL)
+			continue;
+		pthread_mutex_lock(&x->lock);
+		export_add_locked(x,
+		    arena_printf(q.a, "/%s/%s", folder, page_str(row, "slug")),
+		    strlen(folder) + strlen(page_str(row, "slug")) + 2, 1);
+		if (strcmp(page_str(row, "kind"), "event") == 0)
+			export_add_locked(x,
+			    arena_printf(q.a, "/%s/%s.ics", folder,
+			        page_str(row, "slug")),
+			    strlen(folder) + strlen(page_str(row, "slug")) + 6,
+			    1);
+		pthread_mutex_unlock(&x->lock);
+	}
+	rc = 1;
+done:
+	arena_free(q.a);
+	return rc;
+}
+
 int
 export_site(struct site *site, const char *out, unsigned jobs,
-    struct export_stats *stats, char *err, size_t errlen)
+    int incremental, struct export_stats *stats, char *err, size_t errlen)
 {
 	static const char *const seeds[] = {"/", "/robots.txt", "/sitemap.xml",
 	    "/feed.atom", "/feed.json", "/events.ics"};
@@ -425,8 +799,10 @@ export_site(struct site *site, const char *out, unsigned jobs,
 	size_t k;
 	struct export_path *e, *ne;
 	struct db *db;
-	long long ch;
-	char root[4096];
+	struct arena *a;
+	const char *langs, *why = NULL;
+	char root[4096], base[1024] = "";
+	int have_state, plan = 0;
 
 	memset(&x, 0, sizeof(x));
 	if (strlen(out) + 2 > sizeof(root)) {
@@ -440,23 +816,58 @@ export_site(struct site *site, const char *out, unsigned jobs,
 	}
 	x.site = site;
 	x.out = out;
-	if ((db = db_open(site->conf.db, DB_READONLY)) != NULL) {
-		ch = db_int(db,
-		    "SELECT CAST(value AS INTEGER) FROM meta "
-		    "WHERE key = 'changed_at'",
-		    "");
-		x.lastmod = ch > 0 ? (time_t)ch : 0;
-		db_close(db);
-	}
+	x.now = time(NULL);
 	pthread_mutex_init(&x.lock, NULL);
 	pthread_cond_init(&x.more, NULL);
-	pthread_mutex_lock(&x.lock);
-	for (k = 0; k < sizeof(seeds) / sizeof(*seeds); k++)
-		export_add_locked(&x, seeds[k], strlen(seeds[k]));
-	for (k = 0; k < site->nassets; k++)
-		export_add_locked(
-		    &x, site->assets[k].path, strlen(site->assets[k].path));
-	pthread_mutex_unlock(&x.lock);
+	have_state = export_state_read(&x, base, sizeof(base)) == 0 &&
+	    strcmp(base, site->conf.base_url) == 0;
+	if ((db = db_open(site->conf.db, DB_READONLY)) == NULL ||
+	    db_read_begin(db) == -1) {
+		snprintf(err, errlen, "cannot read %s", site->conf.db);
+		db_close(db);
+		x.failed = 1;
+		goto end;
+	}
+	/* the revision before the threads' snapshots: a change made while
+	 * they start is redone by the next run, never missed */
+	x.rev = db_int(db,
+	    "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'rev'", "");
+	x.lastmod = (time_t)db_int(db,
+	    "SELECT coalesce(CAST(value AS INTEGER), 0) FROM meta "
+	    "WHERE key = 'changed_at'",
+	    "");
+	if (x.lastmod < 0)
+		x.lastmod = 0;
+	a = arena_new();
+	if ((langs = news_langs_key(db, a)) != NULL)
+		snprintf(x.langs, sizeof(x.langs), "%s", langs);
+	arena_free(a);
+	if (incremental && !have_state)
+		why = "no state of an earlier run in the folder";
+	else if (incremental) {
+		x.incremental = 1;
+		if ((plan = export_plan(&x, db, &why)) == -1) {
+			snprintf(err, errlen, "cannot read %s", site->conf.db);
+			x.failed = 1;
+		}
+	}
+	db_read_end(db);
+	db_close(db);
+	if (x.failed)
+		goto end;
+	if (incremental && plan != 1) {
+		fprintf(stderr, "herald export: a full run: %s\n", why);
+		x.incremental = 0;
+	}
+	if (!x.incremental) {
+		pthread_mutex_lock(&x.lock);
+		for (k = 0; k < sizeof(seeds) / sizeof(*seeds); k++)
+			export_add_locked(&x, seeds[k], strlen(seeds[k]), 0);
+		for (k = 0; k < site->nassets; k++)
+			export_add_locked(&x, site->assets[k].path,
+			    strlen(site->assets[k].path), 0);
+		pthread_mutex_unlock(&x.lock);
+	}
 	if (jobs == 0 || jobs > sizeof(th) / sizeof(*th))
 		jobs = jobs ? (unsigned)(sizeof(th) / sizeof(*th)) : 2;
 	for (i = 0; i < jobs; i++)
@@ -466,19 +877,35 @@ export_site(struct site *site, const char *out, unsigned jobs,
 		pthread_join(th[i], NULL);
 	if (started == 0)
 		export_fail(&x, "cannot start", "threads");
-	if (x.failed)
+	if (!x.failed && !x.incremental)
+		/* a full run: the earlier run's pages no longer reached */
+		for (k = 0; k < EXPORT_BUCKETS; k++)
+			for (e = x.bucket[k]; e; e = e->next)
+				if (e->old && !e->queued) {
+					export_remove(&x, e->path);
+					e->ok = 0;
+				}
+	if (!x.failed && export_state_write(&x) == -1)
+		export_fail(&x, "cannot write the state beside", out);
+end:
+	if (x.failed && x.err[0])
 		snprintf(err, errlen, "%s", x.err);
 	if (stats) {
 		stats->paths = (long long)x.npaths;
+		stats->rendered = (long long)x.nqueue;
 		stats->files = x.files;
 		stats->written = x.written;
+		stats->removed = x.removed;
 		stats->bytes = x.bytes;
 		stats->gzbytes = x.gzbytes;
+		stats->incremental = x.incremental;
 	}
 	for (k = 0; k < EXPORT_BUCKETS; k++)
 		for (e = x.bucket[k]; e; e = ne) {
 			ne = e->next;
 			free(e->path);
+			free(e->list_key);
+			free(e->list_ids);
 			free(e);
 		}
 	free(x.queue);

@@ -982,19 +982,25 @@ void news_thread_stop(void);
 /* ---- export.c: the public site as files (issue 6) ----------------------- */
 
 struct export_stats {
-	long long paths;   /* paths found */
-	long long files;   /* files made (pages, feeds, assets, media) */
-	long long written; /* of them, written (the others were the same) */
+	long long paths;    /* paths known */
+	long long rendered; /* of them, rendered in this run */
+	long long files;    /* files made (pages, feeds, assets, media) */
+	long long written;  /* of them, written (the others were the same) */
+	long long removed;  /* files of pages gone since the last run */
 	long long bytes, gzbytes;
+	int incremental;    /* 1: an incremental run (not a full one) */
 };
 
 /* Writes every public page reachable from the home page, the sitemap
  * and the feeds (bodies byte for byte as the server sends them) under
- * out, with .gz twins for text, using jobs threads; a file already
- * holding the same bytes is not written again. Returns 0, or -1 with the
- * reason in err. */
+ * out, with .gz twins, on jobs threads; files that are the same are not
+ * written again, and the pages gone since the last run are deleted.
+ * incremental: render only what changed since the last run (its state
+ * in out.herald-export, beside the folder), or all when that cannot be
+ * told. 0, or -1
+ * with a message in err. */
 int export_site(struct site *, const char *out, unsigned jobs,
-    struct export_stats *, char *err, size_t errlen);
+    int incremental, struct export_stats *, char *err, size_t errlen);
 
 /* ---- totp.c: second factor: TOTP (RFC 6238, liboath) and recovery codes */
 

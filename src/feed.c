@@ -469,6 +469,10 @@ feed_answer(struct req *r, const char *path)
 		return r->status = 404;
 	if (feed_query(r, &f) == -1)
 		return r->status;
+	/* a tag no public item carries is not public (a draft's tags stay
+	 * unseen), as its page */
+	if (f.tag != 0 && f.rows->u.list.n == 0)
+		return r->status = 404;
 	buf_reset(&r->out);
 	if (strcmp(path, "/feed.json") == 0)
 		feed_json(r, &f);

@@ -55,7 +55,7 @@ static const struct {
 	    "or list the newsletters and how far they went"},
 	{"export", main_export,
 	    "export --db FILE --out DIR --base-url URL [--config FILE] "
-	    "[--jobs N]",
+	    "[--jobs N] [--incremental]",
 	    "write the public site as files (with .gz twins) for nginx or "
 	    "a CDN"},
 	{"import", main_import, "import --db FILE --from DIR",
@@ -790,6 +790,7 @@ main_export(int argc, char *argv[])
 	    {"base-url", required_argument, NULL, 'b'},
 	    {"config", required_argument, NULL, 'c'},
 	    {"jobs", required_argument, NULL, 'j'},
+	    {"incremental", no_argument, NULL, 'i'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -802,7 +803,7 @@ main_export(int argc, char *argv[])
 	char err[1024], *end;
 	unsigned long jobs = 0;
 	long n;
-	int c, rc;
+	int c, rc, incremental = 0;
 
 	if (main_conf("export", argc, argv, opts, keys,
 		sizeof(keys) / sizeof(*keys), &conf, &rc) == -1)
@@ -811,6 +812,8 @@ main_export(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
 		if (c == 'o')
 			out = optarg;
+		else if (c == 'i')
+			incremental = 1;
 		else if (c == 'j') {
 			jobs = strtoul(optarg, &end, 10);
 			if (*end != '\0' || jobs == 0 || jobs > 64)
@@ -836,7 +839,8 @@ main_export(int argc, char *argv[])
 	if (site_open(&site, &conf) == -1)
 		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = export_site(&site, out, (unsigned)jobs, &st, err, sizeof(err));
+	rc = export_site(&site, out, (unsigned)jobs, incremental, &st, err,
+	    sizeof(err));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	site_close(&site);
 	if (rc == -1) {
@@ -844,10 +848,12 @@ main_export(int argc, char *argv[])
 		return 1;
 	}
 	fprintf(stderr,
-	    "herald: exported %lld files (%lld written, %lld the "
-	    "same), %lld bytes (%lld gzip) in %.2f s with %lu "
-	    "threads\n",
-	    st.files, st.written, st.files - st.written, st.bytes, st.gzbytes,
+	    "herald: exported %lld files (%s: %lld pages rendered, %lld "
+	    "files written, %lld the same, %lld removed), %lld bytes (%lld "
+	    "gzip) in %.2f s with %lu threads\n",
+	    st.files, st.incremental ? "incremental" : "full", st.rendered,
+	    st.written, st.files - st.written, st.removed, st.bytes,
+	    st.gzbytes,
 	    (double)(t1.tv_sec - t0.tv_sec) +
 		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 	    jobs);

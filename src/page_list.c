@@ -217,7 +217,8 @@ list_tag_page(struct req *r, long long tag, long long page,
 {
 	return list_page(r, arena_printf(r->a, "tag:%lld", tag),
 	    "SELECT i.id, i.published_at FROM item_tag it JOIN item i "
-	    "ON i.id = it.item_id WHERE it.tag_id = ? AND "
+	    "INDEXED BY item_live ON i.id = it.item_id WHERE it.tag_id = ? "
+	    "AND "
 	    "i.status = 'published' "
 	    "ORDER BY i.published_at DESC, i.id DESC",
 	    "i", NULL, tag, page, total, ids);
@@ -229,7 +230,8 @@ list_region_page(struct req *r, long long region, long long page,
 {
 	return list_page(r, arena_printf(r->a, "region:%lld", region),
 	    "SELECT i.id, i.published_at FROM item_region ir JOIN item i "
-	    "ON i.id = ir.item_id WHERE ir.region_id = ? AND "
+	    "INDEXED BY item_live ON i.id = ir.item_id WHERE "
+	    "ir.region_id = ? AND "
 	    "i.status = 'published' "
 	    "ORDER BY i.published_at DESC, i.id DESC",
 	    "i", NULL, region, page, total, ids);
@@ -326,7 +328,9 @@ page_list_tag(struct req *r, const char *slug, long long page)
 		return r->status = 404;
 	if (list_tag_page(r, page_int(tag, "id"), page, &total, &ids) == -1)
 		return r->status = 500;
-	if (page_beyond(total, page))
+	/* a tag no public item carries is not public: a draft's tags stay
+	 * unseen, and no page stays behind that nothing links to */
+	if (total == 0 || page_beyond(total, page))
 		return r->status = 404;
 	if (list_rows(r, ids, &rows) == -1)
 		return r->status = 500;

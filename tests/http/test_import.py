@@ -177,9 +177,11 @@ def test_second_import_changes_nothing(served, corpus):
         assert r.returncode == 0, r.stderr
         assert "0 new, %d updated" % CORPUS_N in r.stderr.decode(), r.stderr
         assert items(db) == before_items
-        # FTS5's own segments (search_data, search_idx) may differ
+        # FTS5's own segments (search_data, search_idx) may differ, and
+        # the change log notes the rows the import wrote again
         keep = lambda c: {k: v for k, v in c.items()
-                          if k not in ("search_data", "search_idx")}
+                          if k not in ("search_data", "search_idx",
+                                       "changelog")}
         assert keep(row_counts(db)) == keep(before_rows)
     finally:
         shutil.rmtree(d, ignore_errors=True)
