@@ -656,6 +656,15 @@ export_itemless(const char *path)
 	    (n > 4 && strcmp(path + n - 4, ".pdf") == 0);
 }
 
+/* The events' listing pages and the calendar of them all. */
+static int
+export_events_only(const char *path)
+{
+	return strcmp(path, "/events.ics") == 0 ||
+	    strcmp(path, "/events/") == 0 || strcmp(path, "/events") == 0 ||
+	    strncmp(path, "/events/page/", 13) == 0;
+}
+
 /*
  * Plans an incremental run on db (a read snapshot): queues what the
  * changes since the earlier run touch. Returns 1 when that was possible,
@@ -671,7 +680,7 @@ export_plan(struct export *x, struct db *db, const char **why)
 	const char *now_ids, *folder;
 	struct tm a, b;
 	size_t n = 0, i, k;
-	int rc = -1;
+	int rc = -1, events;
 
 	memset(&q, 0, sizeof(q));
 	q.a = arena_new();
@@ -733,6 +742,15 @@ export_plan(struct export *x, struct db *db, const char **why)
 		}
 		ids[n++] = page_int(row, "item_id");
 	}
+	/* the events' pages and calendar show events only */
+	events = db_int(db,
+	    "SELECT EXISTS (SELECT 1 FROM changelog WHERE rev >= ? AND "
+	    "tbl = 'event')",
+	    "i", x->old_rev) != 0;
+	for (i = 0; !events && i < n; i++)
+		events = db_int(db,
+		    "SELECT count(*) FROM item WHERE id = ? AND kind = 'event'",
+		    "i", ids[i]) != 0;
 	pthread_mutex_lock(&x->lock);
 	for (k = 0; k < EXPORT_BUCKETS; k++)
 		for (e = x->bucket[k]; e; e = e->next) {
@@ -755,7 +773,8 @@ export_plan(struct export *x, struct db *db, const char **why)
 				    strcmp(now_ids, e->list_ids) != 0)
 					export_add_locked(x, e->path,
 					    strlen(e->path), 1);
-			} else if (n > 0 && !export_itemless(e->path))
+			} else if (n > 0 && !export_itemless(e->path) &&
+			    (events || !export_events_only(e->path)))
 				export_add_locked(
 				    x, e->path, strlen(e->path), 1);
 		}

@@ -155,18 +155,23 @@ feed_query(struct req *r, struct feed *f)
 		    " FROM item i WHERE i.kind = ? AND " FEED_LIVE FEED_ORDER,
 		    "tii", f->kind, now, lim);
 	else if (f->tag)
+		/* the tag's items through the index item_live, then only
+		 * the rows shown: walking every item by date and looking
+		 * for the tag read every text for a tag of few items */
 		rc = db_query(r->db, r->a, &f->rows,
-		    "SELECT " FEED_COLUMNS " FROM item i JOIN item_tag it ON "
-		    "it.item_id = i.id WHERE it.tag_id = ? AND i.kind <> "
-		    "'page' "
-		    "AND " FEED_LIVE FEED_ORDER,
+		    "SELECT " FEED_COLUMNS " FROM item i WHERE i.id IN "
+		    "(SELECT i.id FROM item_tag it JOIN item i INDEXED BY "
+		    "item_live ON i.id = it.item_id WHERE it.tag_id = ? AND "
+		    "i.kind <> 'page' AND " FEED_LIVE FEED_ORDER ")"
+		    " ORDER BY i.published_at DESC, i.id DESC",
 		    "iii", f->tag, now, lim);
 	else if (f->region)
 		rc = db_query(r->db, r->a, &f->rows,
-		    "SELECT " FEED_COLUMNS
-		    " FROM item i JOIN item_region ir ON "
-		    "ir.item_id = i.id WHERE ir.region_id = ? AND "
-		    "i.kind <> 'page' AND " FEED_LIVE FEED_ORDER,
+		    "SELECT " FEED_COLUMNS " FROM item i WHERE i.id IN "
+		    "(SELECT i.id FROM item_region ir JOIN item i INDEXED BY "
+		    "item_live ON i.id = ir.item_id WHERE ir.region_id = ? "
+		    "AND i.kind <> 'page' AND " FEED_LIVE FEED_ORDER ")"
+		    " ORDER BY i.published_at DESC, i.id DESC",
 		    "iii", f->region, now, lim);
 	else
 		rc = db_query(r->db, r->a, &f->rows,

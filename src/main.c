@@ -799,6 +799,7 @@ main_export(int argc, char *argv[])
 	struct site site;
 	struct export_stats st;
 	struct timespec t0, t1;
+	struct db *db;
 	const char *out = NULL;
 	char err[1024], *end;
 	unsigned long jobs = 0;
@@ -831,11 +832,11 @@ main_export(int argc, char *argv[])
 		n = sysconf(_SC_NPROCESSORS_ONLN);
 		jobs = n > 0 && n <= 64 ? (unsigned long)n : 2;
 	}
-	if (access(conf.db, R_OK) == -1) {
-		fprintf(stderr, "herald export: %s: %s\n", conf.db,
-		    strerror(errno));
+	/* the schema brought up to date first, as serve does: the export
+	 * reads through the newest indexes and the change log */
+	if ((db = main_open_db("export", conf.db)) == NULL)
 		return 1;
-	}
+	db_close(db);
 	if (site_open(&site, &conf) == -1)
 		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

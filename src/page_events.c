@@ -92,9 +92,9 @@ page_events(struct req *r, long long page)
 	size_t i;
 
 	total = db_int(r->db,
-	    "SELECT count(*) FROM item i JOIN event e ON e.item_id = i.id "
-	    "WHERE i.status = 'published' AND i.published_at <= ? AND "
-	    "e.end_utc < ?",
+	    "SELECT count(*) FROM event e JOIN item i INDEXED BY item_live "
+	    "ON i.id = e.item_id WHERE i.status = 'published' AND "
+	    "i.published_at <= ? AND e.end_utc < ?",
 	    "ii", (long long)r->now, (long long)r->now);
 	if (page_beyond(total, page))
 		return r->status = 404;
@@ -106,10 +106,15 @@ page_events(struct req *r, long long page)
 	            "e.start_utc",
 	            "ii", (long long)r->now, (long long)r->now) == -1) ||
 	    db_query(r->db, r->a, &past,
+	        /* the page's ids from the index item_live and the small
+	         * event rows, then only its rows: an OFFSET over whole
+	         * rows read every text before the page */
 	        "SELECT " EVENT_COLUMNS " FROM item i JOIN event e ON "
-	        "e.item_id = i.id WHERE i.status = 'published' AND "
-	        "i.published_at <= ? AND e.end_utc < ? ORDER BY e.start_utc "
-	        "DESC LIMIT ? OFFSET ?",
+	        "e.item_id = i.id WHERE i.id IN (SELECT e.item_id FROM event "
+	        "e JOIN item i INDEXED BY item_live ON i.id = e.item_id "
+	        "WHERE i.status = 'published' AND i.published_at <= ? AND "
+	        "e.end_utc < ? ORDER BY e.start_utc DESC, e.item_id DESC "
+	        "LIMIT ? OFFSET ?) ORDER BY e.start_utc DESC, e.item_id DESC",
 	        "iiii", (long long)r->now, (long long)r->now,
 	        (long long)PAGE_SIZE, (page - 1) * PAGE_SIZE) == -1)
 		return r->status = 500;

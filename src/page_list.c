@@ -353,8 +353,8 @@ page_list_tags(struct req *r)
 
 	if (db_query(r->db, r->a, &rows,
 	        "SELECT t.slug, t.name, count(*) AS count FROM tag t "
-	        "JOIN item_tag it ON it.tag_id = t.id JOIN item i ON "
-	        "i.id = it.item_id WHERE " LIST_LIVE " GROUP BY t.id "
+	        "JOIN item_tag it ON it.tag_id = t.id JOIN item i INDEXED BY "
+	        "item_live ON i.id = it.item_id WHERE " LIST_LIVE " GROUP BY t.id "
 	        "ORDER BY t.name COLLATE NOCASE",
 	        "i", (long long)r->now) == -1)
 		return r->status = 500;
@@ -380,8 +380,9 @@ page_list_regions(struct req *r)
 
 	if (db_query(r->db, r->a, &rows,
 	        "SELECT g.slug, g.name, "
-	        "(SELECT count(*) FROM item_region ir JOIN item i ON "
-	        "i.id = ir.item_id WHERE ir.region_id = g.id AND " LIST_LIVE
+	        "(SELECT count(*) FROM item_region ir JOIN item i INDEXED BY "
+	        "item_live ON i.id = ir.item_id WHERE ir.region_id = g.id AND "
+	        LIST_LIVE
 	        ") AS count, "
 	        "(SELECT count(*) FROM member m WHERE m.region_id = g.id) "
 	        "AS members FROM region g ORDER BY g.position",

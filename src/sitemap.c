@@ -102,13 +102,14 @@ sitemap_collect(struct sitemap *s)
 	/* the events pages page through the past events */
 	sitemap_listing(s, "/events/",
 	    db_int(r->db,
-		"SELECT count(*) FROM item i JOIN event e ON e.item_id = i.id "
+		"SELECT count(*) FROM event e JOIN item i INDEXED BY item_live "
+		"ON i.id = e.item_id "
 		"WHERE i.status = 'published' AND i.published_at <= ? AND "
 		"e.end_utc < ?",
 		"ii", now, now));
 	if (db_query(r->db, r->a, &rows,
 		"SELECT kind, slug, updated_at, tz_offset FROM item "
-		"WHERE " SITEMAP_LIVE
+		"INDEXED BY item_sitemap WHERE " SITEMAP_LIVE
 		" ORDER BY kind, published_at DESC, id DESC",
 		"i", now) == -1)
 		return -1;
@@ -121,7 +122,8 @@ sitemap_collect(struct sitemap *s)
 	sitemap_add(s, "/tags/", lm, 0);
 	if (db_query(r->db, r->a, &rows,
 		"SELECT t.slug, count(*) AS n FROM tag t JOIN item_tag it ON "
-		"it.tag_id = t.id JOIN item i ON i.id = it.item_id WHERE "
+		"it.tag_id = t.id JOIN item i INDEXED BY item_live ON "
+		"i.id = it.item_id WHERE "
 		"i.status = 'published' AND i.published_at <= ? GROUP BY t.id "
 		"ORDER BY t.slug",
 		"i", now) == -1)
@@ -135,8 +137,7 @@ sitemap_collect(struct sitemap *s)
 	sitemap_add(s, "/regions/", lm, 0);
 	if (db_query(r->db, r->a, &rows,
 		"SELECT g.slug, (SELECT count(*) FROM item_region ir JOIN item "
-		"i "
-		"ON i.id = ir.item_id WHERE ir.region_id = g.id AND "
+		"i INDEXED BY item_live ON i.id = ir.item_id WHERE ir.region_id = g.id AND "
 		"i.status = 'published' AND i.published_at <= ?) AS n "
 		"FROM region g ORDER BY g.position",
 		"i", now) == -1)

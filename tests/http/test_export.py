@@ -195,6 +195,7 @@ def test_second_export_writes_only_what_changed(site, tmp_path):
 # ---------------------------------------------------------------------------
 
 PRESS = "holding-back-progress-the-barriers-to-ending-trafficking-in-persons"
+EVENT = "asia-pacific-civil-society-forum-on-beijing-20"
 
 
 def tree(out):
@@ -272,6 +273,22 @@ def test_incremental_export(make_herald, tmp_path):
     assert os.path.isfile(os.path.join(out, "tags", "brand-new-tag",
                                        "index.html"))
     same_as_full(h, out, tmp_path, "full1")
+
+    # an event edited: the events' pages and the calendar follow
+    import_md(h, tmp_path, "event", "events", EVENT,
+              'title: "Civil Society Forum, edited"\n'
+              "slug: %s\ndate: 2014-11-14T09:00:00+07:00\n"
+              'start: "2014-11-14"\nend: "2014-11-17"\n'
+              "timezone: Asia/Bangkok\ncity: Bangkok\n"
+              "country: Thailand\n" % EVENT,
+              "The forum, a day longer.")
+    kind, _, _, _ = rendered(export(h, out, "--incremental"))
+    assert kind == "incremental"
+    assert "Civil Society Forum, edited" in open(
+        os.path.join(out, "events", EVENT, "index.html"),
+        encoding="utf-8").read()
+    # (the calendar and the events' pages too: the same as a full run)
+    same_as_full(h, out, tmp_path, "full-event")
 
     # the new item taken back: its page and its tag's page are deleted
     import_md(h, tmp_path, "gone", "news", "incremental-export-news",
