@@ -11,7 +11,9 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # Build: compiler, pkg-config and the C libraries (libvips-dev: the headers,
-# and libvips42, which herald opens at run time on the first upload).
+# and libvips42, which herald opens at run time on the first upload;
+# libcurl4-openssl-dev: the headers, and libcurl4, which herald opens when
+# it sends its first mail).
 # Tests: pytest and the Python modules of the HTTP tests, Chromium for the
 # browser tests, mandoc for the man pages, xmllint for feeds and sitemaps.
 PKGS="build-essential pkg-config clang

@@ -919,13 +919,14 @@ void mail_message_id(char *out, size_t n, const char *host);
 /* An SMTP client for conf's smtp URL (NULL when none is set, or out of
  * memory); one connection is reused from mail to mail. Not thread-safe:
  * one per sending thread. TLS is used when the server offers STARTTLS,
- * and required when a password would leave this machine. */
+ * and required when a password would leave this machine. libcurl is
+ * opened (dlopen: herald does not link it) by the first mail sent. */
 struct mail_smtp;
 struct mail_smtp *mail_smtp_new(const struct conf *);
 void mail_smtp_free(struct mail_smtp *);
 /* Sends msg (len bytes) from one address to one; a temporary failure (no
- * connection, a 4xx answer) may be retried, a permanent one (5xx) not.
- * err gets the reason. */
+ * connection, a 4xx answer, libcurl not installed) may be retried, a
+ * permanent one (5xx) not. err gets the reason. */
 enum mail_result mail_smtp_send(struct mail_smtp *, const char *from,
     const char *to, const char *msg, size_t len, char *err, size_t errlen);
 

@@ -1,11 +1,26 @@
 /* mail.c: e-mail messages (RFC 5322 headers, RFC 2047 encoded words, MIME
  * multipart/alternative with quoted-printable UTF-8 parts) and sending
  * them through an SMTP server with libcurl (STARTTLS, AUTH). */
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+/*
+ * Only the types, constants and macros of curl.h are used: herald does
+ * not link libcurl, whose 30-odd libraries (OpenSSL, Kerberos, LDAP,
+ * ssh2, ...) the loader would map and relocate at every exec, but opens
+ * it when the first mail is sent (mail_curl_init), and every call goes
+ * through the pointers in lib (struct mail_lib). gcc's check of the
+ * values given to curl_easy_setopt (typecheck-gcc.h) is a macro of that
+ * name calling the function by name, which would expand inside
+ * lib.curl_easy_setopt(...): it is turned off, so each value below is
+ * given the type its option takes (long, curl_off_t, char *, a callback)
+ * by hand. What curl.h defines instead only counts the arguments.
+ */
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
 #include <sodium.h>
 
@@ -266,8 +281,90 @@ mail_build(const struct mail_msg *m, struct buf *b)
 
 /* ---- SMTP ----------------------------------------------------------- */
 
+/* The file to open: libcurl's soname has been 4 since 7.16 (2006), curl 8
+ * included. libcurl4-openssl-dev brings it (package libcurl4). */
+#define MAIL_CURL_SONAME "libcurl.so.4"
+
+/* Every libcurl function this file calls, each fetched by its name from
+ * the library opened by mail_curl_init. */
+#define MAIL_LIB_FUNCS                                                         \
+	X(curl_easy_cleanup)                                                   \
+	X(curl_easy_getinfo)                                                   \
+	X(curl_easy_init)                                                      \
+	X(curl_easy_perform)                                                   \
+	X(curl_easy_reset)                                                     \
+	X(curl_easy_setopt)                                                    \
+	X(curl_easy_strerror)                                                  \
+	X(curl_global_init)                                                    \
+	X(curl_slist_append)                                                   \
+	X(curl_slist_free_all)
+
+/* Pointers of the very types curl.h declares; all set once mail_curl_init
+ * has returned 0, and never changed after. */
+static struct mail_lib {
+#define X(f) __typeof__(f) *f;
+	MAIL_LIB_FUNCS
+#undef X
+} lib;
+
+static pthread_once_t mail_curl_once = PTHREAD_ONCE_INIT;
+static int mail_curl_rc = -1;
+/* Why mail_curl_init failed, for each mail's last_error; written once,
+ * before pthread_once returns. */
+static char mail_curl_err[512];
+
+/*
+ * Opens libcurl and runs curl_global_init, which must come before any
+ * other call and is not thread-safe: pthread_once makes it run once,
+ * whichever thread sends first. The handle is never closed, not even on
+ * failure: a failed start is not tried again in this process, and
+ * OpenSSL, once set up, is not to be unloaded.
+ */
+static void
+mail_curl_init_once(void)
+{
+	void *h;
+	CURLcode rc;
+
+	/* RTLD_LOCAL: OpenSSL and the rest are no one else's business */
+	if ((h = dlopen(MAIL_CURL_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(mail_curl_err, sizeof(mail_curl_err),
+		    "cannot load libcurl, so no mail can be sent (install "
+		    "libcurl4): %s",
+		    dlerror());
+		goto fail;
+	}
+#define X(f)                                                                   \
+	if ((lib.f = (__typeof__(lib.f))dlsym(h, #f)) == NULL) {               \
+		snprintf(mail_curl_err, sizeof(mail_curl_err), "%s: %s",       \
+		    MAIL_CURL_SONAME, dlerror());                              \
+		goto fail;                                                     \
+	}
+	MAIL_LIB_FUNCS
+#undef X
+	if ((rc = lib.curl_global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK) {
+		snprintf(mail_curl_err, sizeof(mail_curl_err),
+		    "cannot start libcurl: %s", lib.curl_easy_strerror(rc));
+		goto fail;
+	}
+	mail_curl_rc = 0;
+	return;
+fail:
+	fprintf(stderr, "mail: %s\n", mail_curl_err);
+}
+
+/* 0 once libcurl is open and set up (any thread may call it, the first
+ * call does the work), or -1 (mail_curl_err says why, stderr said it). */
+static int
+mail_curl_init(void)
+{
+	if (pthread_once(&mail_curl_once, mail_curl_init_once) != 0)
+		return -1;
+	return mail_curl_rc;
+}
+
 struct mail_smtp {
-	CURL *curl;
+	CURL *curl; /* NULL until the first mail: libcurl is not open yet */
 	char url[1024];
 	char user[256];
 	char password[256];
@@ -304,25 +401,17 @@ mail_loopback(const char *url)
 	    strncmp(h, "[::1]", 5) == 0;
 }
 
+/* Nothing of libcurl here: a server with --smtp that has nothing to send
+ * does not open it (mail_smtp_send does, for the first mail). */
 struct mail_smtp *
 mail_smtp_new(const struct conf *c)
 {
-	static int inited;
 	struct mail_smtp *s;
 
 	if (c->smtp[0] == '\0')
 		return NULL;
-	if (!inited) {
-		/* the first caller is the main thread, before any other */
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		inited = 1;
-	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	if ((s->curl = curl_easy_init()) == NULL) {
-		free(s);
-		return NULL;
-	}
 	snprintf(s->url, sizeof(s->url), "%s", c->smtp);
 	snprintf(s->user, sizeof(s->user), "%s", c->smtp_user);
 	snprintf(s->password, sizeof(s->password), "%s", c->smtp_password);
@@ -336,7 +425,8 @@ mail_smtp_free(struct mail_smtp *s)
 {
 	if (s == NULL)
 		return;
-	curl_easy_cleanup(s->curl);
+	if (s->curl != NULL)
+		lib.curl_easy_cleanup(s->curl);
 	sodium_memzero(s->password, sizeof(s->password));
 	free(s);
 }
@@ -353,38 +443,53 @@ mail_smtp_send(struct mail_smtp *s, const char *from, const char *to,
 	enum mail_result res;
 
 	err[0] = '\0';
-	curl_easy_reset(s->curl);
+	/* without libcurl, nothing can be sent now, but may be once it is
+	 * installed (and herald started again): a temporary failure, as
+	 * when the server cannot be reached, and the mail stays queued */
+	if (s->curl == NULL) {
+		if (mail_curl_init() == -1) {
+			snprintf(err, errlen, "%s", mail_curl_err);
+			return MAIL_TEMPFAIL;
+		}
+		if ((s->curl = lib.curl_easy_init()) == NULL) {
+			snprintf(err, errlen, "cannot start libcurl");
+			return MAIL_TEMPFAIL;
+		}
+	}
+	lib.curl_easy_reset(s->curl);
 	snprintf(addr, sizeof(addr), "<%s>", to);
-	if ((rcpt = curl_slist_append(NULL, addr)) == NULL) {
+	if ((rcpt = lib.curl_slist_append(NULL, addr)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return MAIL_TEMPFAIL;
 	}
 	snprintf(addr, sizeof(addr), "<%s>", from);
-	curl_easy_setopt(s->curl, CURLOPT_URL, s->url);
-	curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, addr);
-	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(s->curl, CURLOPT_READFUNCTION, mail_read);
-	curl_easy_setopt(s->curl, CURLOPT_READDATA, &rd);
-	curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(s->curl, CURLOPT_USE_SSL,
+	lib.curl_easy_setopt(s->curl, CURLOPT_URL, s->url);
+	lib.curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, addr);
+	lib.curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpt);
+	lib.curl_easy_setopt(s->curl, CURLOPT_READFUNCTION, mail_read);
+	lib.curl_easy_setopt(s->curl, CURLOPT_READDATA, &rd);
+	lib.curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 1L);
+	lib.curl_easy_setopt(
+	    s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	lib.curl_easy_setopt(s->curl, CURLOPT_USE_SSL,
 	    s->tls_required ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
-	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	lib.curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	lib.curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, 60L);
+	lib.curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
+	lib.curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	if (s->user[0] != '\0') {
-		curl_easy_setopt(s->curl, CURLOPT_USERNAME, s->user);
-		curl_easy_setopt(s->curl, CURLOPT_PASSWORD, s->password);
+		lib.curl_easy_setopt(s->curl, CURLOPT_USERNAME, s->user);
+		lib.curl_easy_setopt(s->curl, CURLOPT_PASSWORD, s->password);
 	}
-	rc = curl_easy_perform(s->curl);
-	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_slist_free_all(rcpt);
+	rc = lib.curl_easy_perform(s->curl);
+	lib.curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	lib.curl_slist_free_all(rcpt);
 	if (rc == CURLE_OK)
 		return MAIL_SENT;
 	/* 5xx: the server refuses for good (no such mailbox, policy);
 	 * anything else (4xx, no connection, timeout) may pass later */
 	res = code >= 500 && code < 600 ? MAIL_PERMFAIL : MAIL_TEMPFAIL;
-	snprintf(err, errlen, "%s (SMTP %ld)", curl_easy_strerror(rc), code);
+	snprintf(
+	    err, errlen, "%s (SMTP %ld)", lib.curl_easy_strerror(rc), code);
 	return res;
 }

@@ -57,6 +57,13 @@ def tail(path, n=40):
     return "\n".join(lines[-n:])
 
 
+def mapped_libs(h):
+    """The file names of the shared libraries herald h has mapped."""
+    with open("/proc/%d/maps" % h.proc.pid) as f:
+        return {line.rsplit("/", 1)[-1] for line in f.read().splitlines()
+                if ".so" in line.rsplit("/", 1)[-1]}
+
+
 class Response:
     """One HTTP answer: status, headers (case-insensitive), body bytes."""
 

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from conftest import mapped_libs
 from adminlib import (PDF, SECRETS, AdminHerald, csrf_of, elf, input_value,
                       item_id_of, location_path, note_secret, png,
                       set_cookies, totp, wait_step_margin)
@@ -777,13 +778,6 @@ def test_image_upload_sizes(editor, srv):
     assert "srcset=" in tag.group(0) and \
         "/media/%d-480.webp" % mid in tag.group(0), tag.group(0)
     assert 'alt="A gradient"' in tag.group(0)
-
-
-def mapped_libs(h):
-    """The file names of the shared libraries the server has mapped."""
-    with open("/proc/%d/maps" % h.proc.pid) as f:
-        return {line.rsplit("/", 1)[-1] for line in f.read().splitlines()
-                if ".so" in line.rsplit("/", 1)[-1]}
 
 
 def test_libvips_loaded_by_first_upload(own):

@@ -20,6 +20,7 @@ admin pages for them are not there yet) and sent with
   5. hostile addresses: 422 with a message, nothing stored or sent
   6. the subscription rate limit: 429 with Retry-After
   7. a temporary SMTP failure is tried again later, a permanent one not
+  8. the server maps libcurl only once it sends its first mail
 """
 
 import email.utils
@@ -36,7 +37,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import Herald, SANITIZER_RE, STOP_TIMEOUT, tail
+from conftest import Herald, SANITIZER_RE, STOP_TIMEOUT, mapped_libs, tail
 from smtpsink import Sink
 
 MAIL_FROM = "news@example.org"
@@ -765,3 +766,27 @@ def test_newsletter_failures_with_the_cli(make_herald, sink):
     assert sink.attempts(temp) == 1 and sink.attempts(perm) == 1
     assert db_one(h, "SELECT status FROM newsletter WHERE id = ?",
                   (nid,))[0] == "sending"
+
+
+# -- 8. libcurl is opened by the first mail -------------------------------------------
+
+def test_libcurl_loaded_by_first_mail(make_herald, sink):
+    # herald does not link libcurl: its 30-odd libraries (OpenSSL,
+    # Kerberos, LDAP, ...), mapped at every exec, made every start slower.
+    # mail.c opens it to send the first mail; this fails if the Makefile
+    # links it again, or if the sending thread opens it before it has
+    # anything to send. The first mail of a server is a confirmation; a
+    # newsletter goes the same way (news_send_due, mail_smtp_send).
+    if not os.path.exists("/proc/self/maps"):
+        pytest.skip("no /proc/PID/maps here")
+    h = news_server(make_herald, sink)
+    tok = form_token(h)
+    time.sleep(FORM_WAIT)   # the sending thread looks at its queue meanwhile
+    curl = [n for n in mapped_libs(h) if n.startswith("libcurl")]
+    assert not curl, "libcurl is mapped with nothing sent: %s" % curl
+    reader = "reader@example.org"
+    r = subscribe(h, tok, reader)
+    assert r.status == 200, (r, r.text[:800])
+    assert sink.wait_for(reader, MAIL_WAIT) is not None, "no mail came"
+    curl = [n for n in mapped_libs(h) if n.startswith("libcurl.so.4")]
+    assert curl, "a mail was sent without libcurl.so.4 mapped"
