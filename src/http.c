@@ -39,6 +39,7 @@ static struct {
 	char langs[256];	     /* the readers' languages, as last seen */
 	struct http_entry *bucket[HTTP_CACHE_BUCKETS];
 	size_t cache_bytes;
+	size_t hand; /* the bucket the eviction clock looks at next */
 	pthread_mutex_t dbs_lock;
 	struct db **dbs; /* every worker's connection, closed at the end */
 	size_t ndbs;
@@ -52,6 +53,7 @@ struct http_entry {
 	long long rev;	    /* http.rev when its rendering began */
 	long long item_id;  /* the one item it shows (req.dep_item), or 0 */
 	int any_item;	    /* it may show any item (a listing, a feed...) */
+	atomic_int used;    /* read since the clock hand last passed */
 	time_t expires;
 	time_t lastmod;
 	char etag[24];	  /* "HASH" of the identity body */
@@ -528,13 +530,45 @@ http_cache_answer(struct MHD_Connection *c, const char *key, int gzip,
 	/* An entry still here is current: http_watch drops those a change
 	 * touches. MHD_queue_response takes its own reference to the
 	 * response, so the entry may go once the lock is released. */
-	if (e != NULL && (e->expires == 0 || now < e->expires))
+	if (e != NULL && (e->expires == 0 || now < e->expires)) {
+		atomic_store_explicit(&e->used, 1, memory_order_relaxed);
 		ret = http_queue_entry(c, e, gzip, r) == MHD_YES ? 1 : 0;
+	}
 	pthread_rwlock_unlock(&http.cache_lock);
 	return ret;
 }
 
-/* Keeps e (replacing an older one of that key) while there is room. */
+/*
+ * Drops one entry not read lately, to make room: the clock algorithm (an
+ * approximation of least recently used that costs a hit one relaxed
+ * store, no lock). The hand walks the buckets; an entry read since it
+ * last passed is spared once, one not read goes. 0 when the cache is
+ * empty. Call with the cache lock held for writing.
+ */
+static int
+http_cache_evict(void)
+{
+	struct http_entry **pp, *e;
+	size_t steps;
+
+	for (steps = 0; steps < 2 * HTTP_CACHE_BUCKETS + 1; steps++) {
+		for (pp = &http.bucket[http.hand]; (e = *pp) != NULL;
+		     pp = &e->next) {
+			if (atomic_exchange_explicit(&e->used, 0,
+			        memory_order_relaxed))
+				continue;
+			*pp = e->next;
+			http.cache_bytes -= e->bytes;
+			http_entry_free(e);
+			return 1;
+		}
+		http.hand = (http.hand + 1) % HTTP_CACHE_BUCKETS;
+	}
+	return 0;
+}
+
+/* Keeps e (replacing an older one of that key), making room by dropping
+ * the entries not read lately; 0 when it is not kept. */
 static int
 http_cache_put(struct http_entry *e)
 {
@@ -556,6 +590,10 @@ http_cache_put(struct http_entry *e)
 			http_entry_free(old);
 			break;
 		}
+	while (e->bytes <= http.site->conf.cache_max &&
+	    http.cache_bytes + e->bytes > http.site->conf.cache_max &&
+	    http_cache_evict())
+		;
 	if (http.cache_bytes + e->bytes <= http.site->conf.cache_max) {
 		e->next = http.bucket[http_hash(e->key)];
 		http.bucket[http_hash(e->key)] = e;

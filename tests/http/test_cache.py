@@ -48,11 +48,11 @@ def editor(srv):
     return c
 
 
-def publish(editor, title, **kw):
+def publish(editor, title, body=None, **kw):
     editor.refresh("/admin/items/new")
     slug = uniq("cache")
     r = editor.item_post("/admin/items/new", "publish", title=title,
-                         slug=slug, body="Body of " + title, **kw)
+                         slug=slug, body=body or "Body of " + title, **kw)
     assert r.status == 303, r
     return item_id_of(r), slug
 
@@ -189,3 +189,56 @@ def test_listing_order_follows_dates(editor, srv):
         page += 1
         last = srv.get("/news/page/%d" % page).text
     assert page > 1 and "India 11" in last, "not on the last page"
+
+
+@pytest.fixture(scope="module")
+def small():
+    """A server whose cache holds 1 MB."""
+    h = AdminHerald(users=[(EDITOR, "Eddie Editor", "editor", PW)],
+                    conf={"login_limit": 1000, "cache_mb": 1}).start()
+    c = h.client()
+    c.login(EDITOR, PW)
+    h.editor = c
+    yield h
+    h.check_stop()
+
+
+def test_full_cache_keeps_what_is_read(small):
+    """Over its cap the cache drops pages not read lately (the clock
+    algorithm) to keep new ones: a page read all along stays, and a page
+    first read once the cache is full is kept too."""
+    ed = small.editor
+    # some 80 KB a page: 1 MB holds a dozen
+    filler = "\n\n".join("Paragraph %d of a long report. " % i * 40
+                         for i in range(60))
+    # the two pages watched are as big as the others: a small one would
+    # fit in what room is left
+    made = [publish(ed, "Kilo %03d" % i, body=filler)[1]
+            for i in range(3)]
+    hot = made[0]
+    pages = []
+    for i in range(24):
+        ed.refresh("/admin/items/new")
+        slug = uniq("big")
+        r = ed.item_post("/admin/items/new", "publish", title="Big %d" % i,
+                         slug=slug, body=filler)
+        assert r.status == 303, r
+        pages.append(slug)
+    lm_hot, _ = stamp(small, "/news/" + hot)
+    time.sleep(1.1)
+    # a change elsewhere: pages rendered from now on carry a newer stamp
+    publish(ed, "Lima marker")
+    for slug in pages:          # fill the cache well over its cap...
+        stamp(small, "/news/" + slug)
+        stamp(small, "/news/" + hot)    # ...reading the hot page all along
+    late = made[1]
+    lm_late, _ = stamp(small, "/news/" + late)   # first read, cache full
+    for slug in pages[:8]:
+        stamp(small, "/news/" + slug)
+        stamp(small, "/news/" + late)
+    time.sleep(1.1)
+    publish(ed, "Mike marker")  # another change, touching neither page
+    lm, _ = stamp(small, "/news/" + hot)
+    assert lm == lm_hot, "the page read all along was dropped"
+    lm, _ = stamp(small, "/news/" + late)
+    assert lm == lm_late, "a page first read when full was not kept"
