@@ -569,6 +569,36 @@ page_static(struct req *r)
 	return 200;
 }
 
+/* A 301 answer to location, with a short page for clients that do not
+ * follow it. */
+static void
+page_redirect(struct req *r, const char *location)
+{
+	r->status = 301;
+	r->location = location;
+	r->cache = 0;
+	r->cache_control = "public, max-age=300";
+	buf_reset(&r->out);
+	buf_puts(&r->out, "<!doctype html><title>Moved</title><p>Moved to <a "
+	                  "href=\"");
+	html_attr(&r->out, r->location, strlen(r->location));
+	buf_puts(&r->out, "\">");
+	html_text(&r->out, r->location, strlen(r->location));
+	buf_puts(&r->out, "</a>.</p>\n");
+	r->ctype = "text/html; charset=utf-8";
+}
+
+/* "/news/x/" (a link in the style of other generators, Hugo's among
+ * them): 301 to "/news/x", where the page is. */
+static void
+page_unslash(struct req *r)
+{
+	size_t n = strlen(r->path);
+
+	if (strstr(r->path, "//") == NULL) /* never to "//host" */
+		page_redirect(r, arena_strndup(r->a, r->path, n - 1));
+}
+
 /* A path an item had before it was renamed: 301 to where it is now
  * (while it is public). */
 static void
@@ -585,19 +615,8 @@ page_moved(struct req *r)
 	    "ti", r->path, (long long)r->now);
 	if (row == NULL)
 		return;
-	r->status = 301;
-	r->location = page_item_path(r, page_str(row, "kind"),
-	    page_str(row, "slug"));
-	r->cache = 0;
-	r->cache_control = "public, max-age=300";
-	buf_reset(&r->out);
-	buf_puts(&r->out, "<!doctype html><title>Moved</title><p>Moved to <a "
-	                  "href=\"");
-	html_attr(&r->out, r->location, strlen(r->location));
-	buf_puts(&r->out, "\">");
-	html_text(&r->out, r->location, strlen(r->location));
-	buf_puts(&r->out, "</a>.</p>\n");
-	r->ctype = "text/html; charset=utf-8";
+	page_redirect(r, page_item_path(r, page_str(row, "kind"),
+	    page_str(row, "slug")));
 }
 
 int
@@ -690,6 +709,8 @@ page_dispatch(struct req *r)
 			    : page_list_kind(r, page_kinds[k].kind, pg ? pg : 1);
 		else if (n == 2 && pg == 0)
 			page_item(r, page_kinds[k].kind, part[1]);
+		else if (n == 3 && *part[2] == '\0' && pg == 0)
+			page_unslash(r);
 		goto done;
 	}
 	i = (n == 1 || (n == 2 && *part[1] == '\0'));
@@ -719,6 +740,8 @@ page_dispatch(struct req *r)
 			page_member(r, part[1]);
 	} else if (n == 1 && pg == 0)
 		page_item(r, "page", part[0]);
+	else if (n == 2 && *part[1] == '\0' && pg == 0)
+		page_unslash(r);
 done:
 	if (r->status == 404 && r->out.len == 0)
 		page_moved(r);

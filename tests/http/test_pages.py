@@ -86,6 +86,21 @@ def test_listing_bad_page_numbers_are_404(herald):
         assert r.status in (400, 404), "GET %s -> %d" % (p, r.status)
 
 
+def test_trailing_slash_redirects_to_the_page(herald):
+    """Links written for other generators ("/news/x/") reach the page."""
+    r = herald.get(PRESS_RELEASE + "/")
+    assert r.status == 301, r
+    assert r.header("Location").endswith(PRESS_RELEASE), r.header("Location")
+    r = herald.get("/about/")
+    assert r.status == 301 and r.header("Location").endswith("/about")
+    # never a Location a browser reads as another host
+    for p in ("//", "//evil.example/", "///evil.example/",
+              "/news//evil.example/"):
+        r = herald.get(p)
+        loc = r.header("Location") or ""
+        assert not loc.startswith("//") and "evil" not in loc, (p, loc)
+
+
 def test_home_links_to_the_press_release(herald):
     doc = doc_of(herald, "/")
     paths = [p for p, _ in internal_hrefs(herald, doc)]
