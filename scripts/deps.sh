@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 # browser tests, mandoc for the man pages, xmllint for feeds and sitemaps.
 PKGS="build-essential pkg-config clang
 libmicrohttpd-dev libsqlite3-dev libmd4c-dev libsodium-dev
-libcurl4-openssl-dev libgumbo-dev libstemmer-dev zlib1g-dev
+libcurl4-openssl-dev libgumbo-dev libstemmer-dev libdeflate-dev
 liboath-dev libvips-dev libmagic-dev
 python3 python3-pytest python3-aiosmtpd python3-feedparser python3-icalendar
 chromium mandoc libxml2-utils curl ca-certificates newsboat nginx-light"

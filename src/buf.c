@@ -65,6 +65,13 @@ buf_putc(struct buf *b, int c)
 {
 	char ch = (char)c;
 
+	/* the common case (room, under the cap) without buf_grow's checks:
+	 * the escapers and the Markdown renderer write byte by byte */
+	if (!b->err && b->len + 2 <= b->cap && b->len + 1 <= b->max) {
+		b->data[b->len++] = ch;
+		b->data[b->len] = '\0';
+		return 0;
+	}
 	return buf_append(b, &ch, 1);
 }
 

@@ -12,8 +12,8 @@
 
 /* ---- gz.c: gzip of a whole body ------------------------------------------ */
 
-/* A malloc'd gzip member of data (level 6: on our pages as small as 9 gives, and faster; no name, time 0: the
- * same bytes every time), its size in *outlen; NULL on failure. */
+/* A malloc'd gzip member of data (libdeflate's level 9; no name, time 0:
+ * the same bytes every time), its size in *outlen; NULL on failure. */
 char *gz_compress(const char *data, size_t len, size_t *outlen);
 
 /* ---- buf.c: growable byte buffers with a hard cap ---------------------- */

@@ -17,7 +17,6 @@
 
 #include <microhttpd.h>
 #include <sodium.h>
-#include <zlib.h>
 
 #include "extern.h"
 

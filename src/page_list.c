@@ -242,10 +242,13 @@ list_region_page(struct req *r, long long region, long long page,
 static int
 list_rows(struct req *r, const char *ids, struct val **rows)
 {
+	/* CROSS JOIN keeps SQLite to this order: the ten ids, then their
+	 * rows by rowid (with IN it chose to walk an index of every item
+	 * and test each against the list, 90,000 steps a page) */
 	return db_query(r->db, r->a, rows,
-	    "SELECT " LIST_COLUMNS " FROM item i LEFT JOIN event e ON "
-	    "e.item_id = i.id WHERE i.id IN (SELECT value FROM json_each(?)) "
-	    "AND " LIST_LIVE " ORDER BY i.published_at DESC, i.id DESC",
+	    "SELECT " LIST_COLUMNS " FROM json_each(?) j CROSS JOIN item i "
+	    "ON i.id = j.value LEFT JOIN event e ON e.item_id = i.id WHERE "
+	    LIST_LIVE " ORDER BY i.published_at DESC, i.id DESC",
 	    "ti", ids, (long long)r->now);
 }
 
