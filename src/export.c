@@ -199,7 +199,8 @@ export_links(struct export *x, const char *b, size_t len)
 				if (ue > u && *u == '/') {
 					if (nl == cap) {
 						cap = cap ? cap * 2 : 64;
-						nlk = realloc(l, cap * sizeof(*l));
+						nlk = realloc(
+						    l, cap * sizeof(*l));
 						if (nlk == NULL)
 							goto add;
 						l = nlk;
@@ -543,7 +544,8 @@ export_state_read(struct export *x, char *base, size_t baselen)
 		else if (strcmp(f[0], "now") == 0 && nf == 2)
 			x->old_now = (time_t)strtoll(f[1], NULL, 10);
 		else if (strcmp(f[0], "langs") == 0 && nf == 2)
-			snprintf(x->old_langs, sizeof(x->old_langs), "%s", f[1]);
+			snprintf(
+			    x->old_langs, sizeof(x->old_langs), "%s", f[1]);
 		else if (strcmp(f[0], "P") == 0 && nf == 6) {
 			n = strlen(f[1]);
 			pthread_mutex_lock(&x->lock);
@@ -697,8 +699,7 @@ export_plan(struct export *x, struct db *db, const char **why)
 		rc = 0;
 		goto done;
 	}
-	oldest = db_int(db, "SELECT coalesce(min(rev), -1) FROM changelog",
-	    "");
+	oldest = db_int(db, "SELECT coalesce(min(rev), -1) FROM changelog", "");
 	if (a.tm_year != b.tm_year) {
 		*why = "a new year (every page's footer)";
 		rc = 0;
@@ -717,15 +718,14 @@ export_plan(struct export *x, struct db *db, const char **why)
 	/* the items changed since, and those whose time came since (a
 	 * publication date, the end of an event) */
 	if (db_query(db, q.a, &rows,
-	        "SELECT item_id FROM (SELECT item_id FROM changelog "
-	        "WHERE rev >= ? UNION SELECT id FROM item WHERE status = "
-	        "'published' AND published_at > ? AND published_at <= ? "
-	        "UNION SELECT item_id FROM event WHERE end_utc > ? AND "
-	        "end_utc <= ?) ORDER BY item_id IS NOT NULL LIMIT ?",
-	        "iiiiii", x->rev == x->old_rev ? x->rev + 1 : x->old_rev,
-	        (long long)x->old_now, (long long)x->now,
-	        (long long)x->old_now, (long long)x->now,
-	        (long long)EXPORT_CHANGED_MAX + 1) == -1)
+		"SELECT item_id FROM (SELECT item_id FROM changelog "
+		"WHERE rev >= ? UNION SELECT id FROM item WHERE status = "
+		"'published' AND published_at > ? AND published_at <= ? "
+		"UNION SELECT item_id FROM event WHERE end_utc > ? AND "
+		"end_utc <= ?) ORDER BY item_id IS NOT NULL LIMIT ?",
+		"iiiiii", x->rev == x->old_rev ? x->rev + 1 : x->old_rev,
+		(long long)x->old_now, (long long)x->now, (long long)x->old_now,
+		(long long)x->now, (long long)EXPORT_CHANGED_MAX + 1) == -1)
 		goto done;
 	if (rows->u.list.n > EXPORT_CHANGED_MAX) {
 		*why = "too many changed items";
@@ -743,14 +743,16 @@ export_plan(struct export *x, struct db *db, const char **why)
 		ids[n++] = page_int(row, "item_id");
 	}
 	/* the events' pages and calendar show events only */
-	events = db_int(db,
-	    "SELECT EXISTS (SELECT 1 FROM changelog WHERE rev >= ? AND "
-	    "tbl = 'event')",
-	    "i", x->old_rev) != 0;
+	events =
+	    db_int(db,
+		"SELECT EXISTS (SELECT 1 FROM changelog WHERE rev >= ? AND "
+		"tbl = 'event')",
+		"i", x->old_rev) != 0;
 	for (i = 0; !events && i < n; i++)
 		events = db_int(db,
-		    "SELECT count(*) FROM item WHERE id = ? AND kind = 'event'",
-		    "i", ids[i]) != 0;
+			     "SELECT count(*) FROM item WHERE id = ? AND kind "
+			     "= 'event'",
+			     "i", ids[i]) != 0;
 	pthread_mutex_lock(&x->lock);
 	for (k = 0; k < EXPORT_BUCKETS; k++)
 		for (e = x->bucket[k]; e; e = e->next) {
@@ -758,8 +760,8 @@ export_plan(struct export *x, struct db *db, const char **why)
 				continue;
 			if (e->item_id != 0) {
 				if (export_has(ids, n, e->item_id))
-					export_add_locked(x, e->path,
-					    strlen(e->path), 1);
+					export_add_locked(
+					    x, e->path, strlen(e->path), 1);
 			} else if (e->list_key != NULL) {
 				/* a listing page: again when it shows a
 				 * changed item or other ids or totals now */
@@ -771,8 +773,8 @@ export_plan(struct export *x, struct db *db, const char **why)
 					&now_ids) == -1 ||
 				    total != e->list_total ||
 				    strcmp(now_ids, e->list_ids) != 0)
-					export_add_locked(x, e->path,
-					    strlen(e->path), 1);
+					export_add_locked(
+					    x, e->path, strlen(e->path), 1);
 			} else if (n > 0 && !export_itemless(e->path) &&
 			    (events || !export_events_only(e->path)))
 				export_add_locked(
@@ -795,7 +797,7 @@ export_plan(struct export *x, struct db *db, const char **why)
 		if (strcmp(page_str(row, "kind"), "event") == 0)
 			export_add_locked(x,
 			    arena_printf(q.a, "/%s/%s.ics", folder,
-			        page_str(row, "slug")),
+				page_str(row, "slug")),
 			    strlen(folder) + strlen(page_str(row, "slug")) + 6,
 			    1);
 		pthread_mutex_unlock(&x->lock);
@@ -807,8 +809,8 @@ done:
 }
 
 int
-export_site(struct site *site, const char *out, unsigned jobs,
-    int incremental, struct export_stats *stats, char *err, size_t errlen)
+export_site(struct site *site, const char *out, unsigned jobs, int incremental,
+    struct export_stats *stats, char *err, size_t errlen)
 {
 	static const char *const seeds[] = {"/", "/robots.txt", "/sitemap.xml",
 	    "/feed.atom", "/feed.json", "/events.ics"};

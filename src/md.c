@@ -204,9 +204,10 @@ md_email_next(const char *s, size_t len, size_t from, struct md_email *e)
 
 	/* no '@' and no bracket for "[at]" or "(at)": no address (most
 	 * texts; memchr is much quicker than the scan word by word) */
-	if (from >= len || (memchr(s + from, '@', len - from) == NULL &&
-	                       memchr(s + from, '[', len - from) == NULL &&
-	                       memchr(s + from, '(', len - from) == NULL))
+	if (from >= len ||
+	    (memchr(s + from, '@', len - from) == NULL &&
+		memchr(s + from, '[', len - from) == NULL &&
+		memchr(s + from, '(', len - from) == NULL))
 		return 0;
 	while (i < len) {
 		if (!md_local((unsigned char)s[i])) {

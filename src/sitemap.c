@@ -137,7 +137,8 @@ sitemap_collect(struct sitemap *s)
 	sitemap_add(s, "/regions/", lm, 0);
 	if (db_query(r->db, r->a, &rows,
 		"SELECT g.slug, (SELECT count(*) FROM item_region ir JOIN item "
-		"i INDEXED BY item_live ON i.id = ir.item_id WHERE ir.region_id = g.id AND "
+		"i INDEXED BY item_live ON i.id = ir.item_id WHERE "
+		"ir.region_id = g.id AND "
 		"i.status = 'published' AND i.published_at <= ?) AS n "
 		"FROM region g ORDER BY g.position",
 		"i", now) == -1)
