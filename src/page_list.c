@@ -110,7 +110,9 @@ list_slice(struct req *r, const struct list_order *o, long long page,
 	*total = (long long)(o->n - lo);
 	buf_init(&b, 4096);
 	buf_putc(&b, '[');
-	from = lo + (size_t)((page - 1) * PAGE_SIZE);
+	from = page >= 1 && page <= (long long)(o->n / PAGE_SIZE + 1)
+	    ? lo + (size_t)((page - 1) * PAGE_SIZE)
+	    : o->n; /* no such page: no ids */
 	for (i = from; i < o->n && i < from + PAGE_SIZE; i++)
 		buf_printf(&b, "%s%lld", i > from ? "," : "", o->v[2 * i]);
 	buf_putc(&b, ']');
