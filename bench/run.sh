@@ -173,7 +173,9 @@ EOF
 
 # serve_memory N DB WWW ARTICLE: herald serve (as in the wrk runs) after the
 # warm-up: the crawl, then $WARM of wrk on the article. Sets mem to
-# "pages errors VmRSS_kB VmHWM_kB".
+# "pages errors VmRSS_kB VmHWM_kB RssAnon_kB RssFile_kB" (RssFile: mostly
+# the database file, mapped; the kernel's page cache, given back under
+# pressure).
 serve_memory() {
 	local sp c
 	"$HERALD" serve --db "$2" --listen 127.0.0.1:$SPORT \
@@ -185,14 +187,14 @@ serve_memory() {
 	c=$(crawl "$3" "http://127.0.0.1:$SPORT" "$CRAWL") || c="NA NA"
 	wrk -t2 -c64 -d"$WARM" --timeout 30s "http://127.0.0.1:$SPORT/news/$4" \
 	    > "$WORK/warm-$1.wrk"
-	mem="$c $(awk '/^VmRSS:/{r=$2} /^VmHWM:/{h=$2} END{print r, h}' "/proc/$sp/status")"
+	mem="$c $(awk '/^VmRSS:/{r=$2} /^VmHWM:/{h=$2} /^RssAnon:/{a=$2} /^RssFile:/{f=$2} END{print r, h, a, f}' "/proc/$sp/status")"
 	kill "$sp"; wait "$sp" 2>/dev/null || true
 	cur=
 }
 
 echo -e "N\tsystem\twall_s\tmaxrss_kB\tfiles\tnote" > "$WORK/build.tsv"
 echo "$CRAWL $WARM" > "$WORK/warmup.txt"
-echo -e "N\tcorpus_s\tcoldstart_ms\tcrawl_pages\tcrawl_errors\trss_kB\thwm_kB" > "$WORK/serve.tsv"
+echo -e "N\tcorpus_s\tcoldstart_ms\tcrawl_pages\tcrawl_errors\trss_kB\thwm_kB\tanon_kB\tfile_kB" > "$WORK/serve.tsv"
 first=
 for N in $N_LIST; do
 	d="$WORK/n$N"
@@ -227,9 +229,9 @@ for N in $N_LIST; do
 	article=$(ls "$d/corpus/news" | sed -n 4p | sed 's/\.md$//')
 	coldstart "$d/site.db"
 	serve_memory "$N" "$d/site.db" "$d/www" "$article"
-	read -r pages errs vmrss vmhwm <<< "$mem"
+	read -r pages errs vmrss vmhwm anon file <<< "$mem"
 	[ "$errs" = 0 ] || log "warning: $errs of $pages warm-up pages failed"
-	echo -e "$N\t$corpus_s\t$cs\t$pages\t$errs\t$vmrss\t$vmhwm" >> "$WORK/serve.tsv"
+	echo -e "$N\t$corpus_s\t$cs\t$pages\t$errs\t$vmrss\t$vmhwm\t$anon\t$file" >> "$WORK/serve.tsv"
 	[ -z "$first" ] && first=$N
 done
 

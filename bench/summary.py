@@ -176,8 +176,9 @@ lines += ["", "## Growth with the corpus", "",
           "article." % (warm[0], pages, warm[1]), "",
           "| articles | import s | herald export s | hugo s | herald / hugo "
           "time | herald export peak MB | hugo peak MB | herald / hugo memory "
-          "| files (herald, hugo) | cold start ms | herald serve RSS MB (peak) |",
-          "|---|---|---|---|---|---|---|---|---|---|---|"]
+          "| files (herald, hugo) | cold start ms | herald serve RSS MB (peak) "
+          "| of it: heap MB, mapped database MB |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|"]
 g = []  # (n, import, export, hugo, export MB, hugo MB, cold, rss, hwm)
 for n in ns:
     hi, he, hu = row(n, "herald import"), row(n, "herald export"), row(n, "hugo")
@@ -188,11 +189,12 @@ for n in ns:
          num(sv.get("rss_kB")), num(sv.get("hwm_kB")))
     g.append(t)
     lines.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s, %s | %s | "
-                 "%s (%s) |" % (
+                 "%s (%s) | %s, %s |" % (
                      n, fmt(t[1], 2), fmt(t[2], 2), hugo_cell(hu, "wall_s", 2),
                      ratio(t[2], t[3]), mb(t[4]), hugo_cell(hu, "maxrss_kB", 0),
                      ratio(t[4], t[5]), cnt(he), cnt(hu), fmt(t[6]), mb(t[7], 1),
-                     mb(t[8], 1)))
+                     mb(t[8], 1), mb(num(sv.get("anon_kB")), 1),
+                     mb(num(sv.get("file_kB")), 1)))
     errs = num(sv.get("crawl_errors"))
     if errs:
         lines.append("")
