@@ -311,7 +311,7 @@ static const char *const db_migrations[] = {
 	 * db_triggers; the last DB_CHANGELOG_KEEP are kept. */
 	"CREATE TABLE changelog ("
 	"  seq INTEGER PRIMARY KEY,"
-	"  rev INTEGER NOT NULL,"	/* meta.rev about when it changed */
+	"  rev INTEGER NOT NULL,"	/* meta.rev as the change left it */
 	"  tbl TEXT NOT NULL,"
 	"  item_id INTEGER"
 	");"
@@ -361,31 +361,19 @@ db_triggers(struct db *db)
 	static const char *const ops[] = {"INSERT", "UPDATE", "DELETE"};
 	struct buf b;
 	size_t i, j;
-	int rc;
+	int rc, log = db_version(db) >= 8;
 
 	buf_init(&b, 0);
 	for (i = 0; i < sizeof(db_content_tables) / sizeof(*db_content_tables);
-	    i++)
-		for (j = 0; j < 3; j++)
-			buf_printf(&b,
-			    "CREATE TRIGGER IF NOT EXISTS rev_%s_%c AFTER %s ON "
-			    "%s BEGIN UPDATE meta SET value = CAST(value AS "
-			    "INTEGER) + 1 WHERE key = 'rev'; UPDATE meta SET "
-			    "value = CAST(strftime('%%s','now') AS TEXT) WHERE "
-			    "key = 'changed_at'; END;",
-			    db_content_tables[i], ops[j][0], ops[j],
-			    db_content_tables[i]);
-	/* the change log (migration 8): which item a row belongs to */
-	for (i = 0; db_version(db) >= 8 &&
-	     i < sizeof(db_content_tables) / sizeof(*db_content_tables);
-	     i++) {
+	    i++) {
 		const char *t = db_content_tables[i], *id;
 		int terms = strcmp(t, "tag") == 0 || strcmp(t, "region") == 0;
 
 		for (j = 0; j < 3; j++) {
-			/* the item a row belongs to; 0 for a new or deleted
-			 * tag or region (the pages of its items are logged
-			 * through item_tag, item_region); NULL for the rest */
+			/* the item a row belongs to, for the change log
+			 * (migration 8); 0 for a new or deleted tag or region
+			 * (the pages of its items are logged through
+			 * item_tag, item_region); NULL for the rest */
 			if (strcmp(t, "item") == 0)
 				id = j == 2 ? "OLD.id" : "NEW.id";
 			else if (strcmp(t, "item_tag") == 0 ||
@@ -396,15 +384,29 @@ db_triggers(struct db *db)
 				id = "0";
 			else
 				id = "NULL";
+			/* one trigger does all three: every connection parses
+			 * every trigger when it opens, and two per table and
+			 * operation made that a good part of a start */
 			buf_printf(&b,
-			    "CREATE TRIGGER IF NOT EXISTS log_%s_%c AFTER %s ON "
-			    "%s BEGIN INSERT INTO changelog(rev, tbl, item_id) "
-			    "VALUES ((SELECT CAST(value AS INTEGER) FROM meta "
-			    "WHERE key = 'rev'), '%s', %s); END;",
-			    t, ops[j][0], ops[j], t, t, id);
+			    "DROP TRIGGER IF EXISTS rev_%s_%c;"
+			    "DROP TRIGGER IF EXISTS log_%s_%c;"
+			    "CREATE TRIGGER IF NOT EXISTS %s_%s_%c AFTER %s ON "
+			    "%s BEGIN UPDATE meta SET value = CAST(value AS "
+			    "INTEGER) + 1 WHERE key = 'rev'; UPDATE meta SET "
+			    "value = CAST(strftime('%%s','now') AS TEXT) WHERE "
+			    "key = 'changed_at';",
+			    t, ops[j][0], t, ops[j][0], log ? "chg" : "rev", t,
+			    ops[j][0], ops[j], t);
+			if (log)
+				buf_printf(&b,
+				    " INSERT INTO changelog(rev, tbl, item_id) "
+				    "VALUES ((SELECT CAST(value AS INTEGER) FROM "
+				    "meta WHERE key = 'rev'), '%s', %s);",
+				    t, id);
+			buf_puts(&b, " END;");
 		}
 	}
-	if (db_version(db) >= 8)
+	if (log)
 		buf_printf(&b,
 		    "CREATE TRIGGER IF NOT EXISTS changelog_trim AFTER INSERT "
 		    "ON changelog BEGIN DELETE FROM changelog WHERE seq <= "

@@ -710,7 +710,9 @@ export_plan(struct export *x, struct db *db, const char **why)
 		rc = 0;
 		goto done;
 	}
-	if (x->rev != x->old_rev && (oldest < 0 || oldest > x->old_rev)) {
+	/* a logged row carries meta.rev as its change made it: what came
+	 * after the last run's revision is logged from old_rev + 1 on */
+	if (x->rev != x->old_rev && (oldest < 0 || oldest > x->old_rev + 1)) {
 		*why = "the change log does not reach back to the last run";
 		rc = 0;
 		goto done;
@@ -719,13 +721,13 @@ export_plan(struct export *x, struct db *db, const char **why)
 	 * publication date, the end of an event) */
 	if (db_query(db, q.a, &rows,
 		"SELECT item_id FROM (SELECT item_id FROM changelog "
-		"WHERE rev >= ? UNION SELECT id FROM item WHERE status = "
+		"WHERE rev > ? UNION SELECT id FROM item WHERE status = "
 		"'published' AND published_at > ? AND published_at <= ? "
 		"UNION SELECT item_id FROM event WHERE end_utc > ? AND "
 		"end_utc <= ?) ORDER BY item_id IS NOT NULL LIMIT ?",
-		"iiiiii", x->rev == x->old_rev ? x->rev + 1 : x->old_rev,
-		(long long)x->old_now, (long long)x->now, (long long)x->old_now,
-		(long long)x->now, (long long)EXPORT_CHANGED_MAX + 1) == -1)
+		"iiiiii", x->old_rev, (long long)x->old_now, (long long)x->now,
+		(long long)x->old_now, (long long)x->now,
+		(long long)EXPORT_CHANGED_MAX + 1) == -1)
 		goto done;
 	if (rows->u.list.n > EXPORT_CHANGED_MAX) {
 		*why = "too many changed items";
@@ -743,11 +745,10 @@ export_plan(struct export *x, struct db *db, const char **why)
 		ids[n++] = page_int(row, "item_id");
 	}
 	/* the events' pages and calendar show events only */
-	events =
-	    db_int(db,
-		"SELECT EXISTS (SELECT 1 FROM changelog WHERE rev >= ? AND "
-		"tbl = 'event')",
-		"i", x->old_rev) != 0;
+	events = db_int(db,
+		     "SELECT EXISTS (SELECT 1 FROM changelog WHERE rev > ? AND "
+		     "tbl = 'event')",
+		     "i", x->old_rev) != 0;
 	for (i = 0; !events && i < n; i++)
 		events = db_int(db,
 			     "SELECT count(*) FROM item WHERE id = ? AND kind "

@@ -1028,10 +1028,12 @@ http_watch(struct db *db)
 	a = arena_new();
 	oldest = db_int(db, "SELECT min(rev) FROM changelog", "");
 	langs = news_langs_key(db, a);
-	if (old <= 0 || oldest < 0 || oldest > old || langs == NULL ||
+	/* a logged row carries meta.rev as its change made it: what came
+	 * after revision old is logged from old + 1 on */
+	if (old <= 0 || oldest < 0 || oldest > old + 1 || langs == NULL ||
 	    strcmp(langs, http.langs) != 0 ||
 	    db_query(db, a, &rows,
-	        "SELECT DISTINCT item_id FROM changelog WHERE rev >= ? "
+	        "SELECT DISTINCT item_id FROM changelog WHERE rev > ? "
 	        "ORDER BY item_id IS NOT NULL LIMIT ?",
 	        "ii", old, (long long)HTTP_WATCH_IDS + 1) == -1 ||
 	    rows->u.list.n == 0 || rows->u.list.n > HTTP_WATCH_IDS ||
