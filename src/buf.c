@@ -232,3 +232,13 @@ buf_find(const char *hay, size_t n, const char *needle, size_t m)
 	}
 	return NULL;
 }
+
+uint32_t
+buf_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}

@@ -71,16 +71,6 @@ struct export
 	char old_langs[256], langs[256];
 };
 
-static unsigned
-export_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h % EXPORT_BUCKETS;
-}
-
 /* Paths that stay on the origin (forms, queries, the admin). */
 static int
 export_skip(const char *p)
@@ -118,7 +108,7 @@ export_entry_locked(struct export *x, const char *path, size_t n)
 		free(p);
 		return NULL;
 	}
-	h = export_hash(p);
+	h = buf_hash(p) % EXPORT_BUCKETS;
 	for (e = x->bucket[h]; e; e = e->next)
 		if (strcmp(e->path, p) == 0) {
 			free(p);

@@ -50,6 +50,9 @@ size_t buf_utf8_len(const unsigned char *s, size_t n);
 /* The first place needle (m bytes) stands in hay (n bytes), or NULL. */
 const char *buf_find(const char *hay, size_t n, const char *needle,
     size_t m);
+/* FNV-1a of the string s: the hash of the page cache, the export's paths
+ * and JSON objects' keys. */
+uint32_t buf_hash(const char *s);
 const char *buf_cstr(struct buf *);
 void buf_reset(struct buf *);
 /* Gives the data to the caller (who frees it with free()); buf is empty. */

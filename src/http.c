@@ -349,11 +349,7 @@ http_entry_free(struct http_entry *e)
 static unsigned
 http_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h % HTTP_CACHE_BUCKETS;
+	return buf_hash(s) % HTTP_CACHE_BUCKETS;
 }
 
 /* Drops every cached answer; call with the cache lock held for writing. */

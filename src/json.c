@@ -314,16 +314,6 @@ json_parse_array(struct json_parser *p, int depth)
 	}
 }
 
-static unsigned long
-json_hash(const char *s)
-{
-	unsigned long h = 2166136261UL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619UL;
-	return h;
-}
-
 /*
  * Moves the n members in tmp into obj, keeping the first position and the
  * last value of a repeated key (as val_set() does), in linear time so a big
@@ -345,7 +335,7 @@ json_obj_fill(
 		return -1;
 	kv = arena_alloc(a, n * sizeof(*kv));
 	for (i = 0; i < n; i++) {
-		h = json_hash(tmp[i].key);
+		h = buf_hash(tmp[i].key);
 		for (j = h & (size - 1); tab[j] != 0; j = (j + 1) & (size - 1))
 			if (strcmp(kv[tab[j] - 1].key, tmp[i].key) == 0)
 				break;
