@@ -232,6 +232,9 @@ struct md_opts {
 	int heading_shift; /* added to heading levels (1: # becomes h2) */
 	int heading_min;   /* no heading above this level (2: the page's
 			      title stays its only h1); 0 for none */
+	size_t text_max;   /* md_to_text_opts: stop at the first block
+			      after this many bytes of text (0: read it
+			      all); an address cut there may be kept */
 };
 
 /* Appends the HTML of Markdown src to out. Returns 0, or -1 on a parser

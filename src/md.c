@@ -1,5 +1,6 @@
 /* md.c: Markdown to safe HTML (and to plain text) on md4c's parser with our
  * own callbacks; no raw HTML, no unsafe URL and no e-mail address gets out. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,7 @@ struct md_state {
 	struct md_link link;
 	struct md_img img;
 	int text_only;	 /* md_to_text(): all text goes to pend */
+	int stopped;	 /* text_only: stopped at opts->text_max */
 	int tags;	 /* hashtag_base is set and usable */
 	int depth;	 /* block nesting; 1 inside the document */
 	int top_blocks;	 /* blocks directly in the document */
@@ -193,30 +195,62 @@ md_domain(const char *s, size_t len, size_t i)
 }
 
 /*
+ * The next byte at or after i that may start a separator: '@', or the
+ * bracket of "[at]" or "(at)".  *at, *sq and *par cache where each was
+ * last found (len when there is none, SIZE_MAX before the first look);
+ * returns len when none is left.
+ */
+static size_t
+md_sep_next(
+    const char *s, size_t len, size_t i, size_t *at, size_t *sq, size_t *par)
+{
+	size_t *next[3] = {at, sq, par}, min = len;
+	const char want[3] = {'@', '[', '('};
+	const char *p;
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		if (*next[k] == SIZE_MAX || *next[k] < i) {
+			p = memchr(s + i, want[k], len - i);
+			*next[k] = p != NULL ? (size_t)(p - s) : len;
+		}
+		if (*next[k] < min)
+			min = *next[k];
+	}
+	return min;
+}
+
+/*
  * Finds the first address in s[from..len): a local part of md_local()
  * characters (not starting or ending with a dot), '@' or "[at]", and a
  * domain as md_domain() reads it.  Fills *e and returns 1, or returns 0.
+ *
+ * It goes from separator to separator (memchr is much quicker than a
+ * scan word by word, and most texts have none), reading each one's local
+ * part backwards: the run of md_local() characters that ends where the
+ * separator, or the white space before its bracket, begins.  These runs
+ * come in the order of the text, so the first that makes an address is
+ * the first address.
  */
 static int
 md_email_next(const char *s, size_t len, size_t from, struct md_email *e)
 {
-	size_t i = from, ls, le, ds, de, j, k, n;
+	size_t p, ls, le, ds, de, j, k, n;
+	size_t at = SIZE_MAX, sq = SIZE_MAX, par = SIZE_MAX;
 
-	/* no '@' and no bracket for "[at]" or "(at)": no address (most
-	 * texts; memchr is much quicker than the scan word by word) */
-	if (from >= len ||
-	    (memchr(s + from, '@', len - from) == NULL &&
-		memchr(s + from, '[', len - from) == NULL &&
-		memchr(s + from, '(', len - from) == NULL))
+	if (from >= len)
 		return 0;
-	while (i < len) {
-		if (!md_local((unsigned char)s[i])) {
-			i++;
+	for (p = from; (p = md_sep_next(s, len, p, &at, &sq, &par)) < len;
+	     p++) {
+		le = p;
+		if (s[p] != '@')
+			while (le > from && md_space((unsigned char)s[le - 1]))
+				le--;
+		if (le == from || !md_local((unsigned char)s[le - 1]))
 			continue;
-		}
-		for (ls = i; i < len && md_local((unsigned char)s[i]); i++)
+		for (ls = le; ls > from && md_local((unsigned char)s[ls - 1]);
+		     ls--)
 			;
-		le = i;
 		while (ls < le && s[ls] == '.')
 			ls++;
 		if (ls == le || s[le - 1] == '.')
@@ -225,7 +259,6 @@ md_email_next(const char *s, size_t len, size_t from, struct md_email *e)
 			continue;
 		if ((de = md_domain(s, len, ds)) == 0)
 			continue;
-
 		/* The address in its plain form: local@label.label */
 		e->start = ls;
 		e->end = de;
@@ -961,6 +994,11 @@ md_enter_block(MD_BLOCKTYPE type, void *detail, void *arg)
 	struct buf *b;
 
 	if (st->text_only) {
+		if (st->opts->text_max > 0 &&
+		    st->pend.len >= st->opts->text_max) {
+			st->stopped = 1;
+			return 1; /* md_parse() stops and returns 1 */
+		}
 		buf_putc(&st->pend, ' ');
 		return md_status(st);
 	}
@@ -1030,6 +1068,11 @@ md_leave_block(MD_BLOCKTYPE type, void *detail, void *arg)
 	struct buf *b;
 
 	if (st->text_only) {
+		if (st->opts->text_max > 0 &&
+		    st->pend.len >= st->opts->text_max) {
+			st->stopped = 1;
+			return 1; /* md_parse() stops and returns 1 */
+		}
 		buf_putc(&st->pend, ' ');
 		return md_status(st);
 	}
@@ -1283,11 +1326,28 @@ md_guard(struct md_state *st, size_t start)
 {
 	struct buf *out = st->out, nb;
 	struct md_email e;
-	size_t i, next, p = 0;
+	size_t i, n, next, p = 0;
 	int c, have;
 
+	/* The text read is our bytes minus tags, with five entities decoded
+	 * to '&', '<', '>', '"' and '\'': without '@' and without a bracket
+	 * for "[at]" or "(at)" it holds no address (most bodies). */
+	n = out->len - start;
+	if (memchr(out->data + start, '@', n) == NULL &&
+	    memchr(out->data + start, '[', n) == NULL &&
+	    memchr(out->data + start, '(', n) == NULL)
+		return;
 	buf_reset(&st->tmp);
 	for (i = start; i < out->len; i = next) {
+		if (out->data[i] != '<' && out->data[i] != '&') {
+			/* a run of plain bytes, copied at once */
+			for (next = i + 1; next < out->len &&
+			     out->data[next] != '<' && out->data[next] != '&';
+			     next++)
+				;
+			buf_append(&st->tmp, out->data + i, next - i);
+			continue;
+		}
 		next = md_guard_step(out->data, out->len, i, &c);
 		if (c >= 0)
 			buf_putc(&st->tmp, c);
@@ -1380,7 +1440,7 @@ md_run(struct md_state *st, const char *src, size_t len)
 	p.enter_span = md_enter_span;
 	p.leave_span = md_leave_span;
 	p.text = md_text;
-	if (md_parse(copy, (MD_SIZE)len, &p, st) == 0)
+	if (md_parse(copy, (MD_SIZE)len, &p, st) == 0 || st->stopped)
 		rc = md_status(st);
 	free(copy);
 	return rc;

@@ -73,13 +73,17 @@ item_contact(struct req *r)
 static int
 item_summary_repeated(const char *summary, const char *body)
 {
+	struct md_opts o = {0};
 	struct buf s, b;
 	int rc;
 
 	buf_init(&s, 65536);
 	buf_init(&b, (size_t)1 << 20);
 	md_to_text(summary, strlen(summary), &s);
-	md_to_text(body, strlen(body), &b);
+	/* the body's first blocks are enough: its text is read until well
+	 * past the summary's length (white space is collapsed after) */
+	o.text_max = 2 * s.len + 4096;
+	md_to_text_opts(body, strlen(body), &o, &b);
 	while (s.len > 0 && strchr(".!?… ", s.data[s.len - 1]) != NULL)
 		s.len--;
 	rc = s.len > 0 && !s.err && !b.err && b.len >= s.len &&

@@ -722,6 +722,27 @@ test_md_text(void)
 		    buf_cstr(&b), c[i].want);
 		buf_free(&b);
 	}
+	/* text_max: the first blocks only, ending at a block's edge, with
+	 * reference links defined further down still resolved */
+	{
+		static const char doc[] = "First [one][r] here.\n\n"
+					  "Second paragraph.\n\n"
+					  "Third.\n\n[r]: http://example.org\n";
+		struct md_opts o = {0};
+
+		o.text_max = 5;
+		buf_init(&b, 0);
+		CHECK(md_to_text_opts(doc, strlen(doc), &o, &b) == 0 &&
+			strcmp(buf_cstr(&b), "First one here.") == 0,
+		    "text_max 5: \"%s\"", buf_cstr(&b));
+		buf_reset(&b);
+		o.text_max = 0;
+		CHECK(md_to_text_opts(doc, strlen(doc), &o, &b) == 0 &&
+			strcmp(buf_cstr(&b),
+			    "First one here. Second paragraph. Third.") == 0,
+		    "text_max 0: \"%s\"", buf_cstr(&b));
+		buf_free(&b);
+	}
 	/* NUL in the input becomes U+FFFD */
 	buf_init(&b, 0);
 	CHECK(md_to_html("a\0b", 3, NULL, &b) == 0 &&
