@@ -234,11 +234,18 @@ buf_find(const char *hay, size_t n, const char *needle, size_t m)
 }
 
 uint32_t
-buf_hash(const char *s)
+buf_hash_n(const char *s, size_t n)
 {
 	uint32_t h = 2166136261u;
+	size_t i;
 
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
 	return h;
+}
+
+uint32_t
+buf_hash(const char *s)
+{
+	return buf_hash_n(s, strlen(s));
 }

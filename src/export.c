@@ -127,91 +127,192 @@ export_entry_locked(struct export *x, const char *path, size_t n)
 }
 
 /* Queues path (n bytes) for rendering unless it was already, or (in an
- * incremental run, unless force) the earlier run made it; call locked. */
-static void
+ * incremental run, unless force) the earlier run made it; call locked.
+ * Returns its entry, or NULL when it is not a path to export. */
+static struct export_path *
 export_add_locked(struct export *x, const char *path, size_t n, int force)
 {
 	struct export_path *e, **q;
 
 	if ((e = export_entry_locked(x, path, n)) == NULL || e->queued ||
 	    (x->incremental && e->old && !force))
-		return;
+		return e;
 	if (x->nqueue == x->cap) {
 		x->cap = x->cap ? x->cap * 2 : 1024;
 		if ((q = realloc(x->queue, x->cap * sizeof(*q))) == NULL)
-			return;
+			return e;
 		x->queue = q;
 	}
 	e->queued = 1;
 	x->queue[x->nqueue++] = e;
+	return e;
 }
 
 struct export_link {
 	const char *p;
 	size_t n;
+	uint32_t h;
+	struct export_path *e; /* once added */
 };
 
-/* The local paths an HTML or XML body links to: href, src, srcset and
- * sitemap <loc> values on this site. Found without the lock, then added
- * under it in one go. */
-static void
-export_links(struct export *x, const char *b, size_t len)
+/*
+ * The paths one thread has already handed to export_add_locked() from
+ * links: doing it again is a no-op (an entry, once queued or left as the
+ * earlier run's, stays so), and most links of a page (the menu, the
+ * tags, the pager) are on thousands of pages. An open-addressing set of
+ * entries, whose paths never change once made.
+ */
+struct export_seen_slot {
+	uint32_t h;
+	struct export_path *e; /* NULL: a free slot */
+};
+
+struct export_seen {
+	size_t cap, n; /* cap: a power of two, or 0 */
+	struct export_seen_slot *v;
+};
+
+static struct export_path *
+export_seen_find(
+    const struct export_seen *s, const char *p, size_t n, uint32_t h)
 {
-	const char *base = x->site->conf.base_url, *p = b, *end = b + len, *v;
-	const char *e;
-	size_t blen = strlen(base), n, i, nl = 0, cap = 0;
-	static const char *const attrs[] = {
-	    "href=\"", "src=\"", "srcset=\"", "<loc>"};
-	struct export_link *l = NULL, *nlk;
+	size_t i;
 
-	for (i = 0; i < sizeof(attrs) / sizeof(*attrs); i++) {
-		n = strlen(attrs[i]);
-		for (p = b; p < end &&
-		     (p = buf_find(p, (size_t)(end - p), attrs[i], n)) != NULL;
-		     p += n) {
-			v = p + n;
-			e = memchr(v, i == 3 ? '<' : '"', (size_t)(end - v));
-			if (e == NULL)
+	for (i = h & (s->cap - 1); s->cap > 0 && s->v[i].e != NULL;
+	     i = (i + 1) & (s->cap - 1))
+		if (s->v[i].h == h && strncmp(s->v[i].e->path, p, n) == 0 &&
+		    s->v[i].e->path[n] == '\0')
+			return s->v[i].e;
+	return NULL;
+}
+
+static void
+export_seen_add(struct export_seen *s, struct export_path *e, uint32_t h)
+{
+	struct export_seen_slot *v;
+	size_t i, j, cap;
+
+	if (2 * (s->n + 1) > s->cap) {
+		cap = s->cap ? 2 * s->cap : 1024;
+		if ((v = calloc(cap, sizeof(*v))) == NULL)
+			return; /* only a shortcut lost */
+		for (j = 0; j < s->cap; j++) {
+			if (s->v[j].e == NULL)
+				continue;
+			for (i = s->v[j].h & (cap - 1); v[i].e != NULL;
+			     i = (i + 1) & (cap - 1))
+				;
+			v[i] = s->v[j];
+		}
+		free(s->v);
+		s->v = v;
+		s->cap = cap;
+	}
+	for (i = h & (s->cap - 1); s->v[i].e != NULL;
+	     i = (i + 1) & (s->cap - 1))
+		if (s->v[i].e == e)
+			return;
+	s->v[i].h = h;
+	s->v[i].e = e;
+	s->n++;
+}
+
+/* Keeps link u..ue (n so far, in *l of *cap) unless seen; 0 or -1. */
+static int
+export_link_keep(struct export *x, const struct export_seen *seen,
+    const char *u, const char *ue, struct export_link **l, size_t *nl,
+    size_t *cap)
+{
+	const char *base = x->site->conf.base_url;
+	size_t blen = strlen(base);
+	struct export_link *nlk;
+	uint32_t h;
+
+	if ((size_t)(ue - u) > blen && strncmp(u, base, blen) == 0 &&
+	    u[blen] == '/')
+		u += blen;
+	if (ue <= u || *u != '/')
+		return 0;
+	h = buf_hash_n(u, (size_t)(ue - u));
+	if (export_seen_find(seen, u, (size_t)(ue - u), h) != NULL)
+		return 0;
+	if (*nl == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		if ((nlk = realloc(*l, *cap * sizeof(**l))) == NULL)
+			return -1;
+		*l = nlk;
+	}
+	(*l)[*nl].p = u;
+	(*l)[*nl].n = (size_t)(ue - u);
+	(*l)[(*nl)++].h = h;
+	return 0;
+}
+
+/*
+ * The local paths an HTML or XML body links to: href, src, srcset and
+ * sitemap <loc> values on this site. Found in one pass over the body's
+ * '="', without the lock; the ones this thread has not handed on before
+ * are added under it in one go.
+ */
+static void
+export_links(
+    struct export *x, struct export_seen *seen, const char *b, size_t len)
+{
+	const char *p, *end = b + len, *v, *e, *u, *ue;
+	size_t i, nl = 0, cap = 0, k;
+	struct export_link *l = NULL;
+
+	for (p = b;
+	     p < end && (p = buf_find(p, (size_t)(end - p), "=\"", 2)) != NULL;
+	     p += 2) {
+		k = (size_t)(p - b);
+		if (k >= 6 && memcmp(p - 6, "srcset", 6) == 0)
+			k = 2;
+		else if ((k >= 4 && memcmp(p - 4, "href", 4) == 0) ||
+		    (k >= 3 && memcmp(p - 3, "src", 3) == 0))
+			k = 1;
+		else
+			continue;
+		v = p + 2;
+		if ((e = memchr(v, '"', (size_t)(end - v))) == NULL)
+			break;
+		/* srcset: "URL 480w, URL 960w" */
+		while (v < e) {
+			for (u = v; u < e && (*u == ' ' || *u == ','); u++)
+				;
+			for (ue = u; ue < e && *ue != ' ' && *ue != ','; ue++)
+				;
+			if (export_link_keep(x, seen, u, ue, &l, &nl, &cap) ==
+			    -1)
+				goto add;
+			if (k != 2)
 				break;
-			/* srcset: "URL 480w, URL 960w" */
-			while (v < e) {
-				const char *u = v, *ue;
-
-				while (u < e && (*u == ' ' || *u == ','))
-					u++;
-				for (ue = u; ue < e && *ue != ' ' && *ue != ',';
-				     ue++)
-					;
-				if ((size_t)(ue - u) > blen &&
-				    strncmp(u, base, blen) == 0 &&
-				    u[blen] == '/')
-					u += blen;
-				if (ue > u && *u == '/') {
-					if (nl == cap) {
-						cap = cap ? cap * 2 : 64;
-						nlk = realloc(
-						    l, cap * sizeof(*l));
-						if (nlk == NULL)
-							goto add;
-						l = nlk;
-					}
-					l[nl].p = u;
-					l[nl++].n = (size_t)(ue - u);
-				}
-				if (i != 2)
-					break;
-				/* skip the width descriptor */
-				for (v = ue; v < e && *v != ','; v++)
-					;
-			}
+			/* skip the width descriptor */
+			for (v = ue; v < e && *v != ','; v++)
+				;
 		}
 	}
+	for (p = b; p < end &&
+	     (p = buf_find(p, (size_t)(end - p), "<loc>", 5)) != NULL;
+	     p += 5) {
+		if ((e = memchr(p + 5, '<', (size_t)(end - p - 5))) == NULL)
+			break;
+		if (export_link_keep(x, seen, p + 5, e, &l, &nl, &cap) == -1)
+			goto add;
+	}
 add:
+	if (nl == 0)
+		return;
 	pthread_mutex_lock(&x->lock);
 	for (i = 0; i < nl; i++)
-		export_add_locked(x, l[i].p, l[i].n, 0);
+		l[i].e = export_add_locked(x, l[i].p, l[i].n, 0);
 	pthread_cond_broadcast(&x->more);
 	pthread_mutex_unlock(&x->lock);
+	/* known next time (a path not to export is looked up again, at
+	 * no great cost: the origin's few links) */
+	for (i = 0; i < nl; i++)
+		if (l[i].e != NULL)
+			export_seen_add(seen, l[i].e, l[i].h);
 	free(l);
 }
 
@@ -378,7 +479,8 @@ export_strdup(const char *s)
 
 /* Renders e's path as the server would and writes it. */
 static void
-export_one(struct export *x, struct db *db, struct export_path *e)
+export_one(struct export *x, struct db *db, struct export_seen *seen,
+    struct export_path *e)
 {
 	struct req q;
 	char *f, *key = NULL, *ids = NULL;
@@ -414,7 +516,7 @@ export_one(struct export *x, struct db *db, struct export_path *e)
 			if (q.ctype &&
 			    (strncmp(q.ctype, "text/html", 9) == 0 ||
 				strstr(q.ctype, "xml") != NULL))
-				export_links(x, q.out.data, q.out.len);
+				export_links(x, seen, q.out.data, q.out.len);
 		}
 		free(f);
 	} else if (e->old)
@@ -443,6 +545,7 @@ static void *
 export_worker(void *arg)
 {
 	struct export *x = arg;
+	struct export_seen seen = {0, 0, NULL};
 	struct export_path *e;
 	struct db *db;
 
@@ -470,13 +573,14 @@ export_worker(void *arg)
 		e = x->queue[x->next++];
 		x->busy++;
 		pthread_mutex_unlock(&x->lock);
-		export_one(x, db, e);
+		export_one(x, db, &seen, e);
 		pthread_mutex_lock(&x->lock);
 		x->busy--;
 		pthread_cond_broadcast(&x->more);
 	}
 	pthread_cond_broadcast(&x->more);
 	pthread_mutex_unlock(&x->lock);
+	free(seen.v);
 	db_read_end(db);
 	db_close(db);
 	return NULL;

@@ -53,6 +53,8 @@ const char *buf_find(const char *hay, size_t n, const char *needle,
 /* FNV-1a of the string s: the hash of the page cache, the export's paths
  * and JSON objects' keys. */
 uint32_t buf_hash(const char *s);
+/* The same of n bytes. */
+uint32_t buf_hash_n(const char *s, size_t n);
 const char *buf_cstr(struct buf *);
 void buf_reset(struct buf *);
 /* Gives the data to the caller (who frees it with free()); buf is empty. */
