@@ -674,13 +674,20 @@ const char *page_event_iso(struct req *, const char *when, long long utc,
 
 int page_home(struct req *);
 int page_list_kind(struct req *, const char *kind, long long page);
-/* The orders of listings, kept per content revision (struct site). */
+/* The orders of listings (and list_memo_get's texts), kept per content
+ * revision (struct site). */
 struct list_cache *list_cache_new(void);
 void list_cache_free(struct list_cache *);
 /* The ids (a JSON array) page of listing key (as req.list_key names it)
  * would show now, and the live total; 0, or -1 for an unknown key. */
 int list_ids_at(struct req *, const char *key, long long page,
     long long *total, const char **ids);
+/* Beside the orders, short texts a revision determines (key under 48
+ * bytes): the one kept for key at the revision r reads, copied into
+ * r->a, or NULL; *rev is that revision, to put a new one under. */
+const char *list_memo_get(struct req *, const char *key, long long *rev);
+void list_memo_put(struct req *, const char *key, long long rev,
+    const char *value);
 int page_list_tags(struct req *);
 int page_list_tag(struct req *, const char *slug, long long page);
 int page_list_regions(struct req *);

@@ -181,26 +181,46 @@ news_languages(struct req *r, const char *selected)
 	    {"vi", "Tiếng Việt"},
 	};
 	struct val *rows, *list = val_list(r->a), *o;
-	const char *site = page_setting(r, "language"), *code;
-	size_t i, j;
+	const char *site = page_setting(r, "language"), *codes, *code;
+	char *end, key[48];
+	long long rev;
+	struct buf b;
+	size_t i, j, len;
 
 	if (*site == '\0')
 		site = "en";
 	if (selected == NULL || *selected == '\0')
 		selected = site;
-	if (db_query(r->db, r->a, &rows,
-		/* a skip-scan of the index: one seek a language, not a
-		 * read of every item */
-		"WITH RECURSIVE l(lang) AS (SELECT min(lang) FROM item "
-		"WHERE status = 'published' UNION ALL SELECT (SELECT "
-		"min(lang) FROM item WHERE status = 'published' AND lang > "
-		"l.lang) FROM l WHERE l.lang IS NOT NULL) "
-		"SELECT lang FROM (SELECT ? AS lang UNION SELECT lang FROM l "
-		"WHERE lang IS NOT NULL) ORDER BY lang <> ?, lang",
-		"tt", site, site) == -1)
-		return list;
-	for (i = 0; i < rows->u.list.n; i++) {
-		code = page_str(rows->u.list.items[i], "lang");
+	/* every page's form lists them: kept per revision */
+	snprintf(key, sizeof(key), "langs:%.32s", site);
+	if ((codes = list_memo_get(r, key, &rev)) == NULL) {
+		if (db_query(r->db, r->a, &rows,
+			/* a skip-scan of the index: one seek a language,
+			 * not a read of every item */
+			"WITH RECURSIVE l(lang) AS (SELECT min(lang) FROM "
+			"item WHERE status = 'published' UNION ALL SELECT "
+			"(SELECT min(lang) FROM item WHERE status = "
+			"'published' AND lang > l.lang) FROM l WHERE l.lang "
+			"IS NOT NULL) SELECT lang FROM (SELECT ? AS lang "
+			"UNION SELECT lang FROM l WHERE lang IS NOT NULL) "
+			"ORDER BY lang <> ?, lang",
+			"tt", site, site) == -1)
+			return list;
+		buf_init(&b, 65536);
+		for (i = 0; i < rows->u.list.n; i++) {
+			code = page_str(rows->u.list.items[i], "lang");
+			buf_printf(&b, "%zu:%s", strlen(code), code);
+		}
+		codes = arena_strdup(r->a, buf_cstr(&b));
+		if (!b.err)
+			list_memo_put(r, key, rev, codes);
+		buf_free(&b);
+	}
+	/* codes: each as its length, ':' and its bytes */
+	while (*codes != '\0' && (len = strtoul(codes, &end, 10),
+	    end != codes) && *end == ':' && strlen(end + 1) >= len) {
+		code = arena_strndup(r->a, end + 1, len);
+		codes = end + 1 + len;
 		o = val_obj(r->a);
 		val_set_str(r->a, o, "code", code);
 		val_set_str(r->a, o, "name", code);

@@ -32,10 +32,19 @@ struct list_order {
 	long long *v; /* n pairs (id, published_at), newest first */
 };
 
+/* A short text a revision determines (list_memo_get) */
+struct list_memo {
+	struct list_memo *next;
+	char key[48];
+	long long rev;
+	char *value;
+};
+
 struct list_cache {
 	pthread_mutex_t lock;
 	struct list_order *head;
 	size_t kept; /* ids, over all orders */
+	struct list_memo *memos;
 };
 
 struct list_cache *
@@ -72,14 +81,80 @@ list_cache_drop_locked(struct list_cache *c, long long rev)
 			pp = &o->next;
 }
 
+/* Drops the memos made before rev (all of them when rev is -1). */
+static void
+list_memo_drop_locked(struct list_cache *c, long long rev)
+{
+	struct list_memo **pp = &c->memos, *m;
+
+	while ((m = *pp) != NULL)
+		if (rev == -1 || m->rev < rev) {
+			*pp = m->next;
+			free(m->value);
+			free(m);
+		} else
+			pp = &m->next;
+}
+
 void
 list_cache_free(struct list_cache *c)
 {
 	if (c == NULL)
 		return;
 	list_cache_drop_locked(c, -1);
+	list_memo_drop_locked(c, -1);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
+}
+
+/* The content revision r reads. */
+static long long
+list_rev(struct req *r)
+{
+	return db_int(r->db,
+	    "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'rev'", "");
+}
+
+const char *
+list_memo_get(struct req *r, const char *key, long long *rev)
+{
+	struct list_cache *c = r->site ? r->site->lists : NULL;
+	struct list_memo *m;
+	const char *s = NULL;
+
+	*rev = list_rev(r);
+	if (c == NULL || *rev < 0)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	for (m = c->memos; m != NULL; m = m->next)
+		if (m->rev == *rev && strcmp(m->key, key) == 0) {
+			s = arena_strdup(r->a, m->value);
+			break;
+		}
+	pthread_mutex_unlock(&c->lock);
+	return s;
+}
+
+void
+list_memo_put(struct req *r, const char *key, long long rev, const char *value)
+{
+	struct list_cache *c = r->site ? r->site->lists : NULL;
+	struct list_memo *m;
+
+	if (c == NULL || rev < 0 || strlen(key) >= sizeof(m->key) ||
+	    (m = calloc(1, sizeof(*m))) == NULL)
+		return;
+	snprintf(m->key, sizeof(m->key), "%s", key);
+	m->rev = rev;
+	if ((m->value = strdup(value)) == NULL) {
+		free(m);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	list_memo_drop_locked(c, rev);
+	m->next = c->memos;
+	c->memos = m;
+	pthread_mutex_unlock(&c->lock);
 }
 
 static int list_kind_page(struct req *, const char *, long long,
@@ -138,8 +213,7 @@ list_page(struct req *r, const char *key, const char *sql, const char *fmt,
 
 	/* the revision is read before the order: an order read after a
 	 * change and kept under the older number is only ever refreshed */
-	rev = db_int(r->db,
-	    "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'rev'", "");
+	rev = list_rev(r);
 	if (c != NULL) {
 		pthread_mutex_lock(&c->lock);
 		for (o = c->head; o != NULL; o = o->next)
