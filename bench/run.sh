@@ -44,7 +44,9 @@ NPORT=8091
 SPORT=8092
 stamp=$(date -u +%Y-%m-%dT%H%M)
 OUT="$ROOT/bench/results"
-mkdir -p "$WORK" "$OUT" "$PEERS_RUN" "$PEERS_RESULTS"
+OLD="$WORK/old" # outputs moved aside, deleted when the run ends
+rm -rf "$OLD" # left by a run that was stopped
+mkdir -p "$WORK" "$OUT" "$PEERS_RUN" "$PEERS_RESULTS" "$OLD"
 rm -f "$PEERS_RESULTS"/*.tsv "$WORK"/*.tsv
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 now() { date +%s.%N; }
@@ -216,7 +218,16 @@ for N in $N_LIST; do
 	read -r wall rss < "$d/import.time"
 	echo -e "$N\therald import\t$wall\t$rss\t\t" >> "$WORK/build.tsv"
 	log "herald export of $N"
-	rm -rf "$d/www"
+	# The last run's export is moved aside, not deleted: ext4 without a
+	# journal (this machine's disk) passes over inodes freed in the last
+	# 60 s, 360 s while their table block is dirty (recently_deleted()
+	# in fs/ext4/ialloc.c), so creating 40,000 files right after an
+	# rm -rf of 40,000 took 2-3 times as long. Hugo's public/ is moved
+	# aside the same way; both are deleted after the last measurement.
+	if [ -e "$d/www" ]; then
+		mv "$d/www" "$OLD/www-$N"
+		mv "$d/www.herald-export" "$OLD/www-$N.herald-export" 2>/dev/null || true
+	fi
 	/usr/bin/time -f "%e %M" -o "$d/export.time" "$HERALD" export \
 	    --db "$d/site.db" --out "$d/www" --base-url "http://127.0.0.1:$HPORT" 2>"$d/export.log"
 	files=$(find "$d/www" -type f ! -name '*.gz' | wc -l)
@@ -224,7 +235,10 @@ for N in $N_LIST; do
 	echo -e "$N\therald export\t$wall\t$rss\t$files\t" >> "$WORK/build.tsv"
 	log "hugo build of $N (at most $HUGO_TIMEOUT s)"
 	hugo_build "$N"
-	rm -rf "$PEERS_RUN/hugo-$N/public" # its pages are counted; free the disk
+	# its pages are counted; deleted at the end (see above)
+	if [ -e "$PEERS_RUN/hugo-$N/public" ]; then
+		mv "$PEERS_RUN/hugo-$N/public" "$OLD/hugo-$N"
+	fi
 	log "herald serve with $N: cold start, memory after the warm-up"
 	article=$(ls "$d/corpus/news" | sed -n 4p | sed 's/\.md$//')
 	coldstart "$d/site.db"
@@ -274,6 +288,7 @@ if [ "$WP" = 1 ]; then
 fi
 
 since "$bench_t0" > "$WORK/total.s"
+rm -rf "$OLD"
 python3 "$ROOT/bench/summary.py" "$WORK" "$PEERS_RESULTS" "$OUT/RESULTS-$stamp.md" \
     "$OUT/chart-$stamp.svg" "$first" "$OUT/growth-$stamp.svg"
 cp "$OUT/RESULTS-$stamp.md" "$OUT/LATEST.md"
