@@ -75,15 +75,28 @@ item_summary_repeated(const char *summary, const char *body)
 {
 	struct md_opts o = {0};
 	struct buf s, b;
+	size_t n = strlen(body);
+	const char *cut;
 	int rc;
 
 	buf_init(&s, 65536);
 	buf_init(&b, (size_t)1 << 20);
 	md_to_text(summary, strlen(summary), &s);
-	/* the body's first blocks are enough: its text is read until well
-	 * past the summary's length (white space is collapsed after) */
-	o.text_max = 2 * s.len + 4096;
-	md_to_text_opts(body, strlen(body), &o, &b);
+	/* The body's first blocks are enough: its text is read until well
+	 * past the summary's length (white space is collapsed after), and
+	 * its source is cut at the first blank line past twice as much,
+	 * unless it may define a link further down ("[x]: url"). Markup
+	 * heavier than that leaves too little text: then all of it. */
+	o.text_max = s.len + 1024;
+	if (n > 2 * o.text_max && buf_find(body, n, "]:", 2) == NULL &&
+	    (cut = buf_find(body + 2 * o.text_max, n - 2 * o.text_max, "\n\n",
+	         2)) != NULL)
+		n = (size_t)(cut - body);
+	md_to_text_opts(body, n, &o, &b);
+	if (n < strlen(body) && b.len < s.len) {
+		buf_reset(&b);
+		md_to_text_opts(body, strlen(body), &o, &b);
+	}
 	while (s.len > 0 && strchr(".!?… ", s.data[s.len - 1]) != NULL)
 		s.len--;
 	rc = s.len > 0 && !s.err && !b.err && b.len >= s.len &&

@@ -297,3 +297,45 @@ def test_summary_repeating_the_first_sentence_is_shown_once(herald):
     main = doc_of(herald, PRESS_RELEASE).main_text
     assert main.count("names the top three human rights setbacks") == 1
     assert 'class="standfirst"' in herald.get(PRESS_RELEASE).text
+
+
+def test_summary_repeat_check_on_long_bodies(tmp_path):
+    # The check reads only a long body's first blocks: it must still find
+    # a repeated first sentence, resolve a link defined at the very end,
+    # and fall back to the whole body when the first blocks are mostly
+    # markup (long URLs) and hold less text than the summary.
+    import os
+    from conftest import Herald
+    filler = "\n\n".join("Paragraph %d of plain words that follow the "
+                          "start and make the body long." % i
+                          for i in range(200))
+    links = "\n\n".join("[w%d](https://example.org/%s)" % (i, "x" * 200)
+                     for i in range(40))
+    lead = " ".join("word%d" % i for i in range(40))
+    items = {
+        "plain": ("First sentence here.", "First sentence here. Rest.\n\n"
+                  + filler),
+        "refs": ("Read the report now.", "Read the [report][r] now.\n\n"
+                 + filler + "\n\n[r]: https://example.org/r\n"),
+        "markup": (" ".join("w%d" % i for i in range(40)) + " " + lead,
+                   links + "\n\n" + lead + "\n\n" + filler),
+        "own": ("A standfirst of its own.", "Another start.\n\n" + filler),
+    }
+    content = tmp_path / "content"
+    (content / "news").mkdir(parents=True)
+    with open(os.path.join(os.path.dirname(__file__), "..", "..",
+                           "content", "site.md")) as f:
+        (content / "site.md").write_text(f.read())
+    for slug, (summary, body) in items.items():
+        (content / "news" / (slug + ".md")).write_text(
+            '---\ntitle: "%s"\ndate: 2026-01-02T03:04:05Z\n'
+            'summary: "%s"\n---\n%s\n' % (slug, summary, body))
+    h = Herald(content=str(content)).start()
+    try:
+        for slug, (summary, body) in items.items():
+            r = h.get("/news/" + slug)
+            assert r.status == 200, (slug, r)
+            shown = 'class="standfirst"' in r.text
+            assert shown == (slug == "own"), (slug, shown)
+    finally:
+        h.check_stop()
