@@ -18,6 +18,7 @@
  * reach back, a new year) makes it a full run. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,8 @@ struct export
 {
 	struct site *site;
 	const char *out;
+	const char *dir; /* where the files go: out, or its staging folder */
+	int fresh;	 /* out did not exist: written in dir, then renamed */
 	int incremental; /* known paths are rendered only when forced */
 	pthread_mutex_t lock;
 	pthread_cond_t more;
@@ -324,16 +327,16 @@ export_file(const struct export *x, const char *path)
 {
 	const char *last = strrchr(path, '/');
 	char *f;
-	size_t n = strlen(x->out) + strlen(path) + 16;
+	size_t n = strlen(x->dir) + strlen(path) + 16;
 
 	if ((f = malloc(n)) == NULL)
 		return NULL;
 	if (path[strlen(path) - 1] == '/')
-		snprintf(f, n, "%s%sindex.html", x->out, path);
+		snprintf(f, n, "%s%sindex.html", x->dir, path);
 	else if (strchr(last, '.') == NULL)
-		snprintf(f, n, "%s%s/index.html", x->out, path);
+		snprintf(f, n, "%s%s/index.html", x->dir, path);
 	else
-		snprintf(f, n, "%s%s", x->out, path);
+		snprintf(f, n, "%s%s", x->dir, path);
 	return f;
 }
 
@@ -381,18 +384,24 @@ export_same(const char *f, const char *data, size_t len)
 }
 
 /* Writes data to f through a temporary file and a rename, so a reader
- * (nginx) never sees half a file. 0, 1 when unchanged, or -1. */
+ * (nginx) never sees half a file; in a fresh run's staging folder, which
+ * nobody reads yet, straight to f. 0, 1 when unchanged, or -1. */
 static int
-export_write(const char *f, const char *data, size_t len)
+export_write(
+    const struct export *x, const char *f, const char *data, size_t len)
 {
 	char tmp[8192];
 	int fd;
 	ssize_t w;
 	size_t off = 0;
 
-	if (export_same(f, data, len))
+	if (x->fresh)
+		snprintf(tmp, sizeof(tmp), "%s", f);
+	else if (export_same(f, data, len))
 		return 1;
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", f, (long)pthread_self());
+	else
+		snprintf(
+		    tmp, sizeof(tmp), "%s.tmp-%ld", f, (long)pthread_self());
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) ==
 	    -1)
 		return -1;
@@ -404,7 +413,7 @@ export_write(const char *f, const char *data, size_t len)
 		}
 		off += (size_t)w;
 	}
-	if (close(fd) == -1 || rename(tmp, f) == -1) {
+	if (close(fd) == -1 || (!x->fresh && rename(tmp, f) == -1)) {
 		unlink(tmp);
 		return -1;
 	}
@@ -432,7 +441,7 @@ export_gz(struct export *x, const char *f, const char *data, size_t len)
 	snprintf(gzf, sizeof(gzf), "%s.gz", f);
 	if ((out = gz_compress(data, len, &outlen)) == NULL)
 		return -1;
-	rc = export_write(gzf, out, outlen) == -1 ? -1 : 0;
+	rc = export_write(x, gzf, out, outlen) == -1 ? -1 : 0;
 	pthread_mutex_lock(&x->lock);
 	x->gzbytes += (long long)outlen;
 	pthread_mutex_unlock(&x->lock);
@@ -500,8 +509,8 @@ export_one(struct export *x, struct db *db, struct export_seen *seen,
 	if (q.status == 200 && !q.out.err) {
 		if ((f = export_file(x, e->path)) == NULL ||
 		    export_mkdirs(f) == -1 ||
-		    (w = export_write(
-			 f, q.out.data ? q.out.data : "", q.out.len)) == -1 ||
+		    (w = export_write(x, f, q.out.data ? q.out.data : "",
+			 q.out.len)) == -1 ||
 		    (export_compressible(q.ctype) &&
 			q.out.len >= EXPORT_GZ_MIN &&
 			export_gz(x, f, q.out.data, q.out.len) == -1))
@@ -903,6 +912,24 @@ done:
 	return rc;
 }
 
+static int
+export_rm_one(
+    const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	(void)(flag == FTW_DP ? rmdir(path) : unlink(path));
+	return 0;
+}
+
+/* Deletes the folder path and all in it (a failed fresh run's staging
+ * folder: only our files). */
+static void
+export_rmtree(const char *path)
+{
+	(void)nftw(path, export_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 export_site(struct site *site, const char *out, unsigned jobs, int incremental,
     struct export_stats *stats, char *err, size_t errlen)
@@ -917,21 +944,34 @@ export_site(struct site *site, const char *out, unsigned jobs, int incremental,
 	struct db *db;
 	struct arena *a;
 	const char *langs, *why = NULL;
-	char root[4096], base[1024] = "";
+	char root[4160], stage[4096], base[1024] = "";
 	int have_state, plan = 0;
+	struct stat st;
 
 	memset(&x, 0, sizeof(x));
-	if (strlen(out) + 2 > sizeof(root)) {
+	if (strlen(out) + 64 > sizeof(stage)) {
 		snprintf(err, errlen, "%s: path too long", out);
 		return -1;
 	}
-	snprintf(root, sizeof(root), "%s/", out);
+	/* A folder that is not there yet is made beside it under another
+	 * name, then renamed: the site appears whole, and nobody reads its
+	 * files while they are written, so each is written in place, with
+	 * no temporary file, no rename and no comparison. */
+	for (k = strlen(out); k > 1 && out[k - 1] == '/'; k--)
+		;
+	x.fresh = stat(out, &st) == -1 && errno == ENOENT && k > 0;
+	if (x.fresh)
+		snprintf(stage, sizeof(stage), "%.*s.herald-new-%ld", (int)k,
+		    out, (long)getpid());
+	snprintf(root, sizeof(root), "%s/", x.fresh ? stage : out);
 	if (export_mkdirs(root) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", out, strerror(errno));
+		snprintf(err, errlen, "%s: %s", x.fresh ? stage : out,
+		    strerror(errno));
 		return -1;
 	}
 	x.site = site;
 	x.out = out;
+	x.dir = x.fresh ? stage : out;
 	x.now = time(NULL);
 	pthread_mutex_init(&x.lock, NULL);
 	pthread_cond_init(&x.more, NULL);
@@ -1001,9 +1041,13 @@ export_site(struct site *site, const char *out, unsigned jobs, int incremental,
 					export_remove(&x, e->path);
 					e->ok = 0;
 				}
+	if (x.fresh && !x.failed && rename(stage, out) == -1)
+		export_fail(&x, "cannot rename the new folder to", out);
 	if (!x.failed && export_state_write(&x) == -1)
 		export_fail(&x, "cannot write the state beside", out);
 end:
+	if (x.fresh && x.failed)
+		export_rmtree(stage);
 	if (x.failed && x.err[0])
 		snprintf(err, errlen, "%s", x.err);
 	if (stats) {

@@ -190,6 +190,33 @@ def test_second_export_writes_only_what_changed(site, tmp_path):
     assert all(os.stat(p).st_mtime_ns == t for p, t in stamp.items())
 
 
+def test_new_folder_appears_whole(site, tmp_path):
+    # A folder that is not there yet is written under another name beside
+    # it and renamed at the end: no staging folder is left, and a folder
+    # that cannot be made is an error that leaves nothing behind.
+    h = site["herald"]
+    out = str(tmp_path / "deep" / "www")
+    log = export(h, out)
+    assert "exported" in log
+    assert os.path.isfile(os.path.join(out, "index.html.gz"))
+    assert sorted(os.listdir(tmp_path / "deep")) == [
+        "www", "www.herald-export"]
+    # the same files as an export into a folder that was there (written
+    # through temporary files and renames)
+    there = tmp_path / "there"
+    there.mkdir()
+    export(h, str(there))
+    assert tree(out) == tree(str(there))
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where a folder should be")
+    r = subprocess.run([herald_path(), "export", "--db", h.db, "--out",
+                        str(blocked / "www"), "--base-url", h.base],
+                       capture_output=True, timeout=120)
+    assert r.returncode != 0 and r.stderr.strip(), r
+    assert sorted(os.listdir(tmp_path)) == [
+        "blocked", "deep", "there", "there.herald-export"]
+
+
 # ---------------------------------------------------------------------------
 # --incremental
 # ---------------------------------------------------------------------------
