@@ -1,5 +1,6 @@
 /* page_events.c: the events page: those to come, then those past. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -84,20 +85,76 @@ page_event_iso(struct req *r, const char *when, long long utc,
 	"i.tz_offset, e.starts, e.ends, e.all_day, e.venue, e.city, "     \
 	"e.country"
 
+/*
+ * The past events' ids, newest first, as "NOW:id,id,...": kept per
+ * revision and time (every page of the listing needs them; counting and
+ * skipping to each page in SQL read the whole list again per page).
+ * NULL on a failure.
+ */
+static const char *
+events_past(struct req *r)
+{
+	struct val *rows;
+	const char *s;
+	long long rev;
+	struct buf b;
+	size_t i;
+	char *end;
+
+	if ((s = list_memo_get(r, "events:past", &rev)) != NULL &&
+	    strtoll(s, &end, 10) == (long long)r->now && *end == ':')
+		return end + 1;
+	if (db_query(r->db, r->a, &rows,
+		"SELECT e.item_id AS id FROM event e JOIN item i INDEXED BY "
+		"item_live ON i.id = e.item_id WHERE i.status = 'published' "
+		"AND i.published_at <= ? AND e.end_utc < ? ORDER BY "
+		"e.start_utc DESC, e.item_id DESC",
+		"ii", (long long)r->now, (long long)r->now) == -1)
+		return NULL;
+	buf_init(&b, (size_t)64 << 20);
+	buf_printf(&b, "%lld:", (long long)r->now);
+	for (i = 0; i < rows->u.list.n; i++)
+		buf_printf(&b, "%s%lld", i > 0 ? "," : "",
+		    page_int(rows->u.list.items[i], "id"));
+	s = b.err ? NULL : arena_strdup(r->a, buf_cstr(&b));
+	buf_free(&b);
+	if (s == NULL)
+		return NULL;
+	list_memo_put(r, "events:past", rev, s);
+	return strchr(s, ':') + 1;
+}
+
 int
 page_events(struct req *r, long long page)
 {
 	struct val *v, *up = NULL, *past = NULL;
-	long long total;
+	const char *ids, *p;
+	long long total = 0, skip;
+	struct buf b;
 	size_t i;
 
-	total = db_int(r->db,
-	    "SELECT count(*) FROM event e JOIN item i INDEXED BY item_live "
-	    "ON i.id = e.item_id WHERE i.status = 'published' AND "
-	    "i.published_at <= ? AND e.end_utc < ?",
-	    "ii", (long long)r->now, (long long)r->now);
+	if ((ids = events_past(r)) == NULL)
+		return r->status = 500;
+	for (p = ids; *p != '\0'; p++)
+		total += *p == ',';
+	total += *ids != '\0';
 	if (page_beyond(total, page))
 		return r->status = 404;
+	/* the page's ids as a JSON array, for json_each */
+	buf_init(&b, 4096);
+	buf_putc(&b, '[');
+	for (p = ids, skip = (page - 1) * PAGE_SIZE; skip > 0 && p != NULL;
+	     skip--)
+		if ((p = strchr(p, ',')) != NULL)
+			p++;
+	for (i = 0; p != NULL && *p != '\0' && i < PAGE_SIZE; i++) {
+		if (i > 0)
+			buf_putc(&b, ',');
+		buf_append(&b, p, strcspn(p, ","));
+		if ((p = strchr(p, ',')) != NULL)
+			p++;
+	}
+	buf_putc(&b, ']');
 	if ((page == 1 &&
 	        db_query(r->db, r->a, &up,
 	            "SELECT " EVENT_COLUMNS " FROM item i JOIN event e ON "
@@ -105,19 +162,17 @@ page_events(struct req *r, long long page)
 	            "i.published_at <= ? AND e.end_utc >= ? ORDER BY "
 	            "e.start_utc",
 	            "ii", (long long)r->now, (long long)r->now) == -1) ||
+	    b.err ||
 	    db_query(r->db, r->a, &past,
-	        /* the page's ids from the index item_live and the small
-	         * event rows, then only its rows: an OFFSET over whole
-	         * rows read every text before the page */
-	        "SELECT " EVENT_COLUMNS " FROM item i JOIN event e ON "
-	        "e.item_id = i.id WHERE i.id IN (SELECT e.item_id FROM event "
-	        "e JOIN item i INDEXED BY item_live ON i.id = e.item_id "
-	        "WHERE i.status = 'published' AND i.published_at <= ? AND "
-	        "e.end_utc < ? ORDER BY e.start_utc DESC, e.item_id DESC "
-	        "LIMIT ? OFFSET ?) ORDER BY e.start_utc DESC, e.item_id DESC",
-	        "iiii", (long long)r->now, (long long)r->now,
-	        (long long)PAGE_SIZE, (page - 1) * PAGE_SIZE) == -1)
+	        /* the ten ids, then their rows by rowid */
+	        "SELECT " EVENT_COLUMNS " FROM json_each(?) j CROSS JOIN "
+	        "item i ON i.id = j.value JOIN event e ON e.item_id = i.id "
+	        "ORDER BY e.start_utc DESC, e.item_id DESC",
+	        "t", buf_cstr(&b)) == -1) {
+		buf_free(&b);
 		return r->status = 500;
+	}
+	buf_free(&b);
 	for (i = 0; up && i < up->u.list.n; i++)
 		page_item_val(r, up->u.list.items[i]);
 	for (i = 0; i < past->u.list.n; i++)

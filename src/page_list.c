@@ -81,14 +81,16 @@ list_cache_drop_locked(struct list_cache *c, long long rev)
 			pp = &o->next;
 }
 
-/* Drops the memos made before rev (all of them when rev is -1). */
+/* Drops the memos made before rev (all of them when rev is -1) and the
+ * one of key (when not NULL). */
 static void
-list_memo_drop_locked(struct list_cache *c, long long rev)
+list_memo_drop_locked(struct list_cache *c, long long rev, const char *key)
 {
 	struct list_memo **pp = &c->memos, *m;
 
 	while ((m = *pp) != NULL)
-		if (rev == -1 || m->rev < rev) {
+		if (rev == -1 || m->rev < rev ||
+		    (key != NULL && strcmp(m->key, key) == 0)) {
 			*pp = m->next;
 			free(m->value);
 			free(m);
@@ -102,7 +104,7 @@ list_cache_free(struct list_cache *c)
 	if (c == NULL)
 		return;
 	list_cache_drop_locked(c, -1);
-	list_memo_drop_locked(c, -1);
+	list_memo_drop_locked(c, -1, NULL);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -151,7 +153,7 @@ list_memo_put(struct req *r, const char *key, long long rev, const char *value)
 		return;
 	}
 	pthread_mutex_lock(&c->lock);
-	list_memo_drop_locked(c, rev);
+	list_memo_drop_locked(c, rev, key);
 	m->next = c->memos;
 	c->memos = m;
 	pthread_mutex_unlock(&c->lock);

@@ -339,3 +339,38 @@ def test_summary_repeat_check_on_long_bodies(tmp_path):
             assert shown == (slug == "own"), (slug, shown)
     finally:
         h.check_stop()
+
+
+def test_past_events_paged_newest_first(tmp_path):
+    # 23 past events and one to come: the listing shows the one to come
+    # on page 1, the past ones ten a page, newest first, then a 404.
+    import os
+    from conftest import Herald
+    content = tmp_path / "content"
+    (content / "events").mkdir(parents=True)
+    with open(os.path.join(os.path.dirname(__file__), "..", "..",
+                           "content", "site.md")) as f:
+        (content / "site.md").write_text(f.read())
+    for k in range(24):
+        day = "2099-01-01" if k == 23 else "2010-%02d-%02d" % (
+            1 + k // 2, 1 + 10 * (k % 2))
+        (content / "events" / ("ev%02d.md" % k)).write_text(
+            '---\ntitle: "Event number %02d"\ndate: 2009-01-01T00:00:00Z\n'
+            'start: "%s"\nend: "%s"\ntimezone: UTC\ncity: Here\n---\n'
+            "Body.\n" % (k, day, day))
+    h = Herald(content=str(content)).start()
+    try:
+        seen = []
+        for page in (1, 2, 3):
+            path = "/events/" if page == 1 else "/events/page/%d" % page
+            r = h.get(path)
+            assert r.status == 200, (path, r)
+            titles = re.findall(r"Event number (\d\d)", r.text)
+            if page == 1:
+                assert titles[0] == "23", titles  # the one to come first
+                titles = titles[1:]
+            seen += titles
+        assert seen == ["%02d" % k for k in range(22, -1, -1)], seen
+        assert h.get("/events/page/4").status == 404
+    finally:
+        h.check_stop()
