@@ -431,6 +431,39 @@ int site_open(struct site *, const struct conf *);
 void site_close(struct site *);
 const struct asset *site_asset(const struct site *, const char *path);
 
+/* ---- files.c: uploads as files beside the database, for sendfile ------- */
+
+/*
+ * A folder DB.files beside the database holds a copy of each upload
+ * served (image sizes, publication PDFs), written on its first request:
+ * the server answers with the file, which libmicrohttpd sends with
+ * sendfile(2). The blobs stay the truth; the folder may be deleted at
+ * any time (it is made again), and a backup needs only the database.
+ */
+#define FILES_HEX 64 /* hex digits of the BLAKE2b-256 that names a file */
+
+struct files;
+
+/* The files of the database at db_path (nothing is made until the first
+ * write); NULL when out of memory or the path is too long. */
+struct files *files_new(const char *db_path);
+void files_free(struct files *);
+const char *files_dir(const struct files *);
+/* A read-only descriptor of the file holding image id's size (width,
+ * format "webp", "jpeg" or "png") or publication id's PDF, whose bytes
+ * are data: opened, or first written (through a temporary name and a
+ * rename) when missing. hex gets the hash of data. -1 when the folder
+ * cannot be used (said once on stderr): the caller answers from memory.
+ * The caller closes the descriptor. Thread-safe. */
+int files_media(struct files *, long long id, long long width,
+    const char *format, const void *data, size_t len, char hex[FILES_HEX + 1]);
+int files_pub(struct files *, long long id, const void *data, size_t len,
+    char hex[FILES_HEX + 1]);
+/* Removes the files no upload has any more (a deleted image, a removed
+ * PDF) and temporary files left over an hour; call before serving, when
+ * no request can be about to open one. Returns how many went. */
+int files_sweep(struct files *, struct db *, time_t now);
+
 /* ---- http.c: libmicrohttpd glue, response cache, access log ------------- */
 
 /* Serves until SIGTERM or SIGINT; returns the exit code. */
