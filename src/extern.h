@@ -503,6 +503,16 @@ struct req {
 	const char *location;	/* for redirects */
 	const char *disposition; /* Content-Disposition */
 	int exporting;		/* rendered for a static export (export.c) */
+	/* An upload's answer may be a file (files.c) instead of out, when
+	 * the caller set files (http.c does): the page sets has_fd, fd
+	 * (the caller closes it) and fd_len. */
+	struct files *files;
+	int has_fd;
+	int fd;
+	size_t fd_len;
+	const char *hash; /* hex hash of the body when the page knows it
+			     (the ETag without hashing again), or NULL */
+	int upload;	  /* an upload: no item's change touches it */
 	/* What the answer shows, so a change redoes only what it touches
 	 * (the page cache, herald export --incremental): dep_item is the
 	 * one item a page is about (its page, its .ics); a listing page
