@@ -472,6 +472,11 @@ int http_serve(struct site *);
 struct db *http_db(struct site *);
 /* The calling worker thread's read-write connection (the admin's). */
 struct db *http_db_rw(struct site *);
+/* Reads a Range header h for a body of size bytes: 1 with the first and
+ * last byte in *from and *to for one satisfiable "bytes=A-B", "bytes=A-"
+ * or "bytes=-N"; -1 when it cannot be satisfied (416); 0 when it is to be
+ * ignored and the whole body sent (none, malformed, several ranges). */
+int http_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to);
 
 /* ---- page.c and page_*.c: the public pages ------------------------------ */
 
@@ -512,7 +517,8 @@ struct req {
 	size_t fd_len;
 	const char *hash; /* hex hash of the body when the page knows it
 			     (the ETag without hashing again), or NULL */
-	int upload;	  /* an upload: no item's change touches it */
+	int upload;	  /* an upload: Range requests are honoured, and
+			     no item's change touches it */
 	/* What the answer shows, so a change redoes only what it touches
 	 * (the page cache, herald export --incremental): dep_item is the
 	 * one item a page is about (its page, its .ics); a listing page

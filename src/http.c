@@ -68,8 +68,10 @@ struct http_entry {
 	char gzetag[28]; /* "HASH-gz": another representation, another tag */
 	struct MHD_Response *plain;
 	struct MHD_Response *gz; /* NULL when not worth compressing */
+	const char *body;  /* plain's body in memory (freed with plain), or
+			      NULL when it is a file */
 	int fd;		   /* the file plain sends (closed with plain), or -1 */
-	int upload;	   /* an upload (req.upload) */
+	int upload;	   /* an upload (req.upload): answers Range */
 	size_t len, gzlen; /* body sizes */
 	size_t bytes;	   /* memory held, for the cache cap */
 };
@@ -459,6 +461,7 @@ http_entry_new(const char *key, const struct req *q, char *body, size_t len,
 		e->len = len;
 		e->gzlen = gzlen;
 		e->bytes = len + gzlen + sizeof(*e);
+		e->body = body;
 		if ((e->plain = http_response(body, len, ctype)) == NULL) {
 			free(gz);
 			goto fail;
@@ -469,6 +472,8 @@ http_entry_new(const char *key, const struct req *q, char *body, size_t len,
 	MHD_add_response_header(e->plain, "ETag", e->etag);
 	MHD_add_response_header(e->plain, "Last-Modified", lm);
 	MHD_add_response_header(e->plain, "Cache-Control", cache_control);
+	if (e->upload)
+		MHD_add_response_header(e->plain, "Accept-Ranges", "bytes");
 	if (e->gz) {
 		MHD_add_response_header(e->plain, "Vary", "Accept-Encoding");
 		MHD_add_response_header(e->gz, "Vary", "Accept-Encoding");
@@ -534,16 +539,169 @@ http_queue_304(struct MHD_Connection *c, struct http_entry *e, int gzip,
 	return ret;
 }
 
-/* Answers from entry e: 304, gzip or identity. Call with e alive (under
- * the cache lock, or owned). */
+/* A run of digits at *p (moved past it) into *n; *has says there was
+ * one. 0 when the number does not fit. */
+static int
+http_range_num(const char **p, uint64_t *n, int *has)
+{
+	uint64_t v = 0;
+	const char *s = *p;
+
+	for (; *s >= '0' && *s <= '9'; s++) {
+		uint64_t d = (uint64_t)(*s - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	*has = s != *p;
+	if (*has)
+		*n = v;
+	*p = s;
+	return 1;
+}
+
+int
+http_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
+{
+	uint64_t a = 0, b = 0;
+	int has_a, has_b;
+	const char *p;
+
+	if (h == NULL || strncasecmp(h, "bytes", 5) != 0)
+		return 0;
+	for (p = h + 5; *p == ' ' || *p == '\t'; p++)
+		;
+	if (*p++ != '=')
+		return 0;
+	for (; *p == ' ' || *p == '\t'; p++)
+		;
+	if (!http_range_num(&p, &a, &has_a) || *p++ != '-' ||
+	    !http_range_num(&p, &b, &has_b))
+		return 0;
+	for (; *p == ' ' || *p == '\t'; p++)
+		;
+	/* several ranges, or anything else: answered whole */
+	if (*p != '\0' || (!has_a && !has_b) || (has_a && has_b && b < a))
+		return 0;
+	if (!has_a) { /* "-N": the last N bytes */
+		if (b == 0 || size == 0)
+			return -1;
+		*from = b >= size ? 0 : size - b;
+		*to = size - 1;
+		return 1;
+	}
+	if (a >= size)
+		return -1;
+	*from = a;
+	*to = !has_b || b >= size ? size - 1 : b;
+	return 1;
+}
+
+/* 1 when a Range is to be honoured: the request has no If-Range, or one
+ * naming the entry's ETag or Last-Modified exactly (else the whole body,
+ * as it changed since the client's part). */
+static int
+http_if_range(struct MHD_Connection *c, const struct http_entry *e)
+{
+	const char *v =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-Range");
+	char lm[64];
+
+	if (v == NULL)
+		return 1;
+	if (v[0] == '"' || strncmp(v, "W/", 2) == 0)
+		return strcmp(v, e->etag) == 0;
+	http_http_date(e->lastmod, lm, sizeof(lm));
+	return strcmp(v, lm) == 0;
+}
+
+static enum MHD_Result
+http_copy_header(
+    void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	if (kind == MHD_HEADER_KIND)
+		MHD_add_response_header(cls, key, value);
+	return MHD_YES;
+}
+
+/*
+ * Answers bytes from..to (a satisfiable range of e's identity body: 206)
+ * or, when from > to, 416 with the size. The part comes from e's file
+ * (a descriptor of its own, as libmicrohttpd closes it) or is copied from
+ * its body, since e may be dropped while the part is sent. 1 when
+ * queued (*ret says how it went), 0 when no response could be made.
+ */
+static int
+http_queue_part(struct MHD_Connection *c, struct http_entry *e, uint64_t from,
+    uint64_t to, struct http_req *r, enum MHD_Result *ret)
+{
+	struct MHD_Response *resp;
+	unsigned status = MHD_HTTP_PARTIAL_CONTENT;
+	uint64_t n = 0;
+	char cr[80];
+	int fd;
+
+	if (from > to) {
+		status = MHD_HTTP_RANGE_NOT_SATISFIABLE;
+		resp = MHD_create_response_from_buffer(
+		    0, (void *)"", MHD_RESPMEM_PERSISTENT);
+		snprintf(
+		    cr, sizeof(cr), "bytes */%llu", (unsigned long long)e->len);
+	} else {
+		n = to - from + 1;
+		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu",
+		    (unsigned long long)from, (unsigned long long)to,
+		    (unsigned long long)e->len);
+		if (e->fd != -1) {
+			if ((fd = fcntl(e->fd, F_DUPFD_CLOEXEC, 0)) == -1)
+				return 0;
+			resp = MHD_create_response_from_fd_at_offset64(
+			    n, fd, from);
+			if (resp == NULL)
+				close(fd);
+		} else
+			resp = MHD_create_response_from_buffer((size_t)n,
+			    (void *)(e->body + from), MHD_RESPMEM_MUST_COPY);
+	}
+	if (resp == NULL)
+		return 0;
+	if (status == MHD_HTTP_PARTIAL_CONTENT)
+		MHD_get_response_headers(e->plain, http_copy_header, resp);
+	else
+		http_security_headers(resp);
+	MHD_add_response_header(resp, "Content-Range", cr);
+	r->status = (int)status;
+	r->bytes = (size_t)n;
+	*ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return 1;
+}
+
+/* Answers from entry e: 304, a part of an upload (206, 416), gzip or
+ * identity. Call with e alive (under the cache lock, or owned). */
 static enum MHD_Result
 http_queue_entry(struct MHD_Connection *c, struct http_entry *e, int gzip,
     struct http_req *r)
 {
 	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	uint64_t from = 1, to = 0;
+	int k;
 
 	if (http_not_modified(c, e))
 		return http_queue_304(c, e, gzip, r);
+	/* Range is for GET alone (RFC 9110); "bytes=A-B" only */
+	if (e->upload && strcmp(r->method, "GET") == 0 &&
+	    (k = http_range(
+		 MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range"),
+		 e->len, &from, &to)) != 0 &&
+	    http_if_range(c, e)) {
+		/* from > to (left as they were) when k is -1: 416 */
+		if (http_queue_part(c, e, from, to, r, &ret))
+			return ret;
+		/* no descriptor or memory for a part: the whole body */
+	}
 	resp = (gzip && e->gz) ? e->gz : e->plain;
 	r->status = MHD_HTTP_OK;
 	r->bytes = strcmp(r->method, "HEAD") == 0 ? 0
@@ -895,7 +1053,7 @@ http_answer(struct MHD_Connection *c, struct http_req *r, const char *url,
 	}
 	body = buf_detach(&q.out, &len);
 	/* a file is answered through an entry even when not kept, for its
-	 * validators */
+	 * validators and Range */
 	cacheable = q.cache && !q.uses_query && strcmp(r->method, "POST");
 	if (q.status == MHD_HTTP_OK && (cacheable || q.has_fd)) {
 		cc = q.cache_control ? q.cache_control

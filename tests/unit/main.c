@@ -32,6 +32,7 @@ static const struct {
 	{"admin", test_admin},
 	{"mail", test_mail},
 	{"files", test_files},
+	{"http", test_http},
 };
 
 char *
