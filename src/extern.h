@@ -435,7 +435,8 @@ const struct asset *site_asset(const struct site *, const char *path);
 
 /*
  * A folder DB.files beside the database holds a copy of each upload
- * served (image sizes, publication PDFs), written on its first request:
+ * served (image sizes, publication PDFs), written on its first request
+ * as DB.files/STEM/HASH (STEM: "p12.pdf", "m7-480.webp"):
  * the server answers with the file, which libmicrohttpd sends with
  * sendfile(2). The blobs stay the truth; the folder may be deleted at
  * any time (it is made again), and a backup needs only the database.
@@ -459,9 +460,10 @@ int files_media(struct files *, long long id, long long width,
     const char *format, const void *data, size_t len, char hex[FILES_HEX + 1]);
 int files_pub(struct files *, long long id, const void *data, size_t len,
     char hex[FILES_HEX + 1]);
-/* Removes the files no upload has any more (a deleted image, a removed
- * PDF) and temporary files left over an hour; call before serving, when
- * no request can be about to open one. Returns how many went. */
+/* Removes the folders of uploads that are gone (a deleted image, a
+ * removed PDF) and temporary files left over an hour; call before
+ * serving, when no request can be about to open one. Returns how many
+ * folders and temporary files went. */
 int files_sweep(struct files *, struct db *, time_t now);
 
 /* ---- http.c: libmicrohttpd glue, response cache, access log ------------- */

@@ -19,14 +19,14 @@
 #define FILES_TMP ".tmp."  /* temporary names start with this */
 #define FILES_TMP_AGE 3600 /* seconds before a sweep takes one as left */
 #define FILES_STEM_MAX 96  /* "m123-1600.webp" */
-#define FILES_NAME_MAX (FILES_STEM_MAX + 1 + FILES_HEX)
 
 /*
- * A file is named STEM.HASH: STEM says what it holds, from numbers and
- * fixed words only ("p12.pdf" for publication 12, "m7-480.webp" for
- * image 7's size 480 in WebP), HASH is the BLAKE2b-256 of its bytes in
- * hex. So a replaced PDF has a new name, and a name read once always
- * holds the same bytes.
+ * A file is STEM/HASH: STEM, a folder per upload, says what it holds,
+ * from numbers and fixed words only ("p12.pdf" for publication 12,
+ * "m7-480.webp" for image 7's size 480 in WebP); HASH is the BLAKE2b-256
+ * of its bytes in hex. So a replaced PDF has a new name, a name read once
+ * always holds the same bytes, and the older contents of an upload are
+ * found in its own small folder, not among every file.
  */
 struct files {
 	char dir[4096];
@@ -42,7 +42,7 @@ files_new(const char *db_path)
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
 	if ((size_t)snprintf(f->dir, sizeof(f->dir), "%s.files", db_path) >=
-	    sizeof(f->dir) - FILES_NAME_MAX - 2) {
+	    sizeof(f->dir)) {
 		free(f);
 		return NULL;
 	}
@@ -105,23 +105,20 @@ files_is_hex(const char *s)
 	return s[i] == '\0';
 }
 
-/* Removes the other files of stem (older contents of the same upload).
- * A request still reading a snapshot from before the change may be about
- * to open one: it then finds it gone and writes it again (see
- * files_open), and the next sweep removes it. */
+/* Removes the other files in stem's folder (older contents of the same
+ * upload). A request still reading a snapshot from before the change may
+ * be about to open one: it then finds it gone and writes it again (see
+ * files_open), and a later change or the next sweep removes it. */
 static void
-files_drop_others(struct files *f, const char *stem, const char *keep)
+files_drop_others(const char *stemdir, const char *keep)
 {
 	DIR *d;
 	struct dirent *de;
-	size_t n = strlen(stem);
 
-	if ((d = opendir(f->dir)) == NULL)
+	if ((d = opendir(stemdir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, stem, n) == 0 && de->d_name[n] == '.' &&
-		    files_is_hex(de->d_name + n + 1) &&
-		    strcmp(de->d_name, keep) != 0)
+		if (files_is_hex(de->d_name) && strcmp(de->d_name, keep) != 0)
 			unlinkat(dirfd(d), de->d_name, 0);
 	closedir(d);
 }
@@ -138,15 +135,15 @@ files_open(struct files *f, const char *stem, const void *data, size_t len,
     char hex[FILES_HEX + 1])
 {
 	unsigned char h[FILES_HEX / 2];
-	char name[FILES_NAME_MAX + 1], path[sizeof(f->dir) + 1 + sizeof(name)];
-	char tmp[sizeof(f->dir) + 64];
+	char stemdir[sizeof(f->dir) + 1 + FILES_STEM_MAX];
+	char path[sizeof(stemdir) + 1 + FILES_HEX], tmp[sizeof(f->dir) + 64];
 	struct stat st;
 	int fd, i, err;
 
 	crypto_generichash(h, sizeof(h), data, len, NULL, 0);
 	sodium_bin2hex(hex, FILES_HEX + 1, h, sizeof(h));
-	snprintf(name, sizeof(name), "%s.%s", stem, hex);
-	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	snprintf(stemdir, sizeof(stemdir), "%s/%s", f->dir, stem);
+	snprintf(path, sizeof(path), "%s/%s", stemdir, hex);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) != -1) {
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 		    (uint64_t)st.st_size == (uint64_t)len)
@@ -154,8 +151,9 @@ files_open(struct files *f, const char *stem, const void *data, size_t len,
 		close(fd); /* cut short (a crash before the data was on
 			      disk): written again below */
 	}
-	if (mkdir(f->dir, 0700) == -1 && errno != EEXIST) {
-		files_warn(f, "make the folder", errno);
+	if ((mkdir(f->dir, 0700) == -1 && errno != EEXIST) ||
+	    (mkdir(stemdir, 0700) == -1 && errno != EEXIST)) {
+		files_warn(f, "make a folder", errno);
 		return -1;
 	}
 	for (i = 0, fd = -1; fd == -1 && i < 4; i++) {
@@ -178,7 +176,7 @@ files_open(struct files *f, const char *stem, const void *data, size_t len,
 		return -1;
 	}
 	/* fd is the file now at path: its bytes are whole */
-	files_drop_others(f, stem, name);
+	files_drop_others(stemdir, hex);
 	return fd;
 }
 
@@ -227,11 +225,11 @@ files_num(const char **s)
 }
 
 /*
- * 1 when the upload file name is still wanted: its row is there (a
- * publication with a file, an image size). Its hash is not checked (that
- * would read every blob at each start): an older content of an upload
- * goes when the new one is written (files_drop_others). 0 when it is not
- * wanted, -1 when the name is not one of ours or the query failed.
+ * 1 when the upload of folder name (a stem) is still there: a publication
+ * with a file, an image size. Its hash is not checked (that would read
+ * every blob at each start): older contents of an upload go when a new
+ * one is written (files_drop_others). 0 when it is gone, -1 when the name
+ * is not one of ours or the query failed.
  */
 static int
 files_wanted(struct db *db, const char *name)
@@ -241,8 +239,7 @@ files_wanted(struct db *db, const char *name)
 
 	if (*p == 'p') {
 		p++;
-		if ((id = files_num(&p)) == -1 || strncmp(p, ".pdf.", 5) != 0 ||
-		    !files_is_hex(p + 5))
+		if ((id = files_num(&p)) == -1 || strcmp(p, ".pdf") != 0)
 			return -1;
 		n = db_int(db,
 		    "SELECT count(*) FROM publication WHERE id = ? AND "
@@ -256,15 +253,10 @@ files_wanted(struct db *db, const char *name)
 	if ((id = files_num(&p)) == -1 || *p++ != '-' ||
 	    (width = files_num(&p)) == -1 || *p++ != '.')
 		return -1;
-	if (strncmp(p, "webp.", 5) == 0)
-		fmt = "webp";
-	else if (strncmp(p, "jpeg.", 5) == 0)
-		fmt = "jpeg";
-	else if (strncmp(p, "png.", 4) == 0)
-		fmt = "png";
+	if (strcmp(p, "webp") == 0 || strcmp(p, "jpeg") == 0 ||
+	    strcmp(p, "png") == 0)
+		fmt = p;
 	else
-		return -1;
-	if (!files_is_hex(p + strlen(fmt) + 1))
 		return -1;
 	n = db_int(db,
 	    "SELECT count(*) FROM media_variant WHERE media_id = ? AND "
@@ -273,13 +265,36 @@ files_wanted(struct db *db, const char *name)
 	return n < 0 ? -1 : n > 0;
 }
 
+/* Removes the folder name of dir d and the files of ours in it (a hash
+ * each); 1 when it went. */
+static int
+files_remove_stem(DIR *d, const char *name)
+{
+	DIR *s;
+	struct dirent *de;
+	int fd;
+
+	if ((fd = openat(dirfd(d), name,
+		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 0;
+	if ((s = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(s)) != NULL)
+		if (files_is_hex(de->d_name))
+			unlinkat(dirfd(s), de->d_name, 0);
+	closedir(s);
+	return unlinkat(dirfd(d), name, AT_REMOVEDIR) == 0;
+}
+
 int
 files_sweep(struct files *f, struct db *db, time_t now)
 {
 	DIR *d;
 	struct dirent *de;
 	struct stat st;
-	int n = 0, w;
+	int n = 0;
 
 	if (f == NULL || (d = opendir(f->dir)) == NULL)
 		return 0; /* no folder yet (or not one): nothing to remove */
@@ -289,14 +304,14 @@ files_sweep(struct files *f, struct db *db, time_t now)
 			 * writing (another process) is younger than this */
 			if (fstatat(dirfd(d), de->d_name, &st,
 				AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(st.st_mode) &&
 			    st.st_mtime + FILES_TMP_AGE < now &&
 			    unlinkat(dirfd(d), de->d_name, 0) == 0)
 				n++;
 			continue;
 		}
-		if ((w = files_wanted(db, de->d_name)) == 0 &&
-		    unlinkat(dirfd(d), de->d_name, 0) == 0)
-			n++;
+		if (files_wanted(db, de->d_name) == 0)
+			n += files_remove_stem(d, de->d_name);
 	}
 	closedir(d);
 	return n;

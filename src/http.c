@@ -1357,8 +1357,8 @@ http_serve(struct site *site)
 	if ((http.files = files_new(site->conf.db)) != NULL &&
 	    (i = (size_t)files_sweep(http.files, watch, time(NULL))) > 0)
 		fprintf(stderr,
-		    "herald: %s: removed %zu files no upload "
-		    "has any more\n",
+		    "herald: %s: removed the files of %zu uploads that "
+		    "are gone\n",
 		    files_dir(http.files), i);
 	if (threads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);

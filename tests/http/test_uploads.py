@@ -2,8 +2,8 @@
 
 An uploaded image's sizes (/media/ID-W.FMT) and a publication's PDF
 (/publications/SLUG.pdf) are copied on their first request from their
-blobs into SITE.db.files/, named by ids and the BLAKE2b-256 of the bytes,
-and answered with libmicrohttpd's file responses, which it sends with
+blobs into SITE.db.files/STEM/HASH (STEM from ids, HASH the BLAKE2b-256
+of the bytes), and answered with libmicrohttpd's file responses, which it sends with
 sendfile(2). Checks: the bytes and headers are the blobs' (Content-Type,
 ETag, Last-Modified, Cache-Control, 304s), the files are there under
 their hash, sendfile sends them (strace attached to the server), a
@@ -64,8 +64,10 @@ def files_dir(h):
     return h.db + ".files"
 
 
-def names(h):
-    d = files_dir(h)
+def names(h, stem=""):
+    """What the files folder holds: its upload folders ("p12.pdf",
+    "m7-480.webp") and temporary files, or the files (hashes) of stem."""
+    d = os.path.join(files_dir(h), stem)
     return sorted(os.listdir(d)) if os.path.isdir(d) else []
 
 
@@ -172,11 +174,11 @@ def test_image_sizes_byte_for_byte(srv, image):
         # the file it was sent from: named by the hash of its bytes
         fmt = url.rsplit(".", 1)[1].replace("jpg", "jpeg")
         w = int(url.split("-")[1].split(".")[0])
-        name = "m%d-%d.%s.%s" % (mid, w, fmt, blake(data))
-        path = os.path.join(files_dir(srv), name)
-        assert os.path.isfile(path), (name, names(srv))
-        with open(path, "rb") as f:
-            assert f.read() == data, name
+        stem = "m%d-%d.%s" % (mid, w, fmt)
+        assert names(srv, stem) == [blake(data)], (stem, names(srv))
+        with open(os.path.join(files_dir(srv), stem, blake(data)),
+                  "rb") as f:
+            assert f.read() == data, stem
 
 
 def test_pdf_byte_for_byte(srv, pub):
@@ -190,12 +192,13 @@ def test_pdf_byte_for_byte(srv, pub):
         assert r.header("Cache-Control") == \
             "public, max-age=60, must-revalidate"
         assert r.header("ETag") == '"%s"' % blake(data)[:16]
-    name = "p%d.pdf.%s" % (pid, blake(data))
-    assert name in names(srv), names(srv)
-    with open(os.path.join(files_dir(srv), name), "rb") as f:
+    stem = "p%d.pdf" % pid
+    assert names(srv, stem) == [blake(data)], names(srv)
+    with open(os.path.join(files_dir(srv), stem, blake(data)), "rb") as f:
         assert f.read() == data
-    st = os.stat(files_dir(srv))
-    assert st.st_mode & 0o777 == 0o700, oct(st.st_mode)
+    for d in (files_dir(srv), os.path.join(files_dir(srv), stem)):
+        st = os.stat(d)
+        assert st.st_mode & 0o777 == 0o700, (d, oct(st.st_mode))
 
 
 def test_conditional_requests_still_304(srv, pub, image):
@@ -326,8 +329,8 @@ def test_replaced_pdf_served_at_once(srv, editor):
     url = "/publications/%s.pdf" % slug
     r = srv.get(url)
     assert r.status == 200 and r.body == old
-    old_name = "p%d.pdf.%s" % (pid, blake(old))
-    assert old_name in names(srv)
+    stem = "p%d.pdf" % pid
+    assert names(srv, stem) == [blake(old)]
     new = pdf_bytes(60000)
     assert editor.publication(new, pid=pid)[0] == pid
     r = srv.get(url)            # the very next request
@@ -335,13 +338,11 @@ def test_replaced_pdf_served_at_once(srv, editor):
     assert r.body == new, "the replaced PDF's old bytes were served"
     assert r.header("ETag") == '"%s"' % blake(new)[:16]
     assert r.header("Content-Length") == str(len(new))
-    mine = [n for n in names(srv) if n.startswith("p%d.pdf." % pid)]
-    assert mine == ["p%d.pdf.%s" % (pid, blake(new))], mine
+    assert names(srv, stem) == [blake(new)], names(srv, stem)
     # and back to the first bytes: a new file again, never a stale one
     assert editor.publication(old, pid=pid)[0] == pid
     assert srv.get(url).body == old
-    mine = [n for n in names(srv) if n.startswith("p%d.pdf." % pid)]
-    assert mine == [old_name], mine
+    assert names(srv, stem) == [blake(old)], names(srv, stem)
 
 
 def test_racing_first_requests(srv, editor):
@@ -362,8 +363,7 @@ def test_racing_first_requests(srv, editor):
         t.join()
     for r in got:
         assert r is not None and r.status == 200 and r.body == data, r
-    mine = [n for n in names(srv) if n.startswith("p%d.pdf." % pid)]
-    assert mine == ["p%d.pdf.%s" % (pid, blake(data))], mine
+    assert names(srv, "p%d.pdf" % pid) == [blake(data)]
     assert not [n for n in names(srv) if n.startswith(".tmp.")], names(srv)
 
 
@@ -518,13 +518,14 @@ def test_sweep_at_start(make_herald):
     os.utime(left, (0, 0))
     h.restart()
     after = names(h)
-    assert "p%d.pdf.%s" % (kid, blake(kept)) in after, after
-    assert not [n for n in after if n.startswith("p%d." % gid)], after
+    assert names(h, "p%d.pdf" % kid) == [blake(kept)], after
+    assert "p%d.pdf" % gid not in after, after
     assert not [n for n in after if n.startswith("m%d-" % mid)], after
     assert ".tmp.1.1" not in after, after
     with open(h.stderr_path, "rb") as f:
         err = f.read().decode("utf-8", "replace")
-    assert re.search(r"removed \d+ files no upload has any more", err), err
+    assert re.search(r"removed the files of \d+ uploads that are gone",
+                     err), err
     assert h.get("/publications/%s.pdf" % kslug).body == kept
 
 

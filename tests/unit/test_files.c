@@ -55,17 +55,23 @@ count_names(const char *dir, const char *prefix, int *with_prefix)
 	return n;
 }
 
-/* Removes dir and the files in it. */
+/* Removes dir and what is in it. */
 static void
 remove_dir(const char *dir)
 {
 	DIR *d;
 	struct dirent *de;
+	char sub[4200];
 
 	if ((d = opendir(dir)) != NULL) {
-		while ((de = readdir(d)) != NULL)
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-				unlinkat(dirfd(d), de->d_name, 0);
+		while ((de = readdir(d)) != NULL) {
+			if (!strcmp(de->d_name, ".") ||
+			    !strcmp(de->d_name, ".."))
+				continue;
+			snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+			if (unlink(sub) == -1)
+				remove_dir(sub);
+		}
 		closedir(d);
 	}
 	rmdir(dir);
@@ -94,7 +100,7 @@ static void
 test_files_write_and_open(const char *db_path)
 {
 	struct files *f = files_new(db_path);
-	char hex[FILES_HEX + 1], hex2[FILES_HEX + 1], path[4200];
+	char hex[FILES_HEX + 1], hex2[FILES_HEX + 1], path[4200], dir[4200];
 	unsigned char *a = malloc(300000), *b = malloc(1000);
 	struct stat st, st2;
 	size_t i;
@@ -112,12 +118,16 @@ test_files_write_and_open(const char *db_path)
 	CHECK(fd >= 0, "a PDF is written");
 	CHECK(strlen(hex) == FILES_HEX, "hex is the hash: %s", hex);
 	CHECK(fd >= 0 && same_bytes(fd, a, 300000), "its bytes");
-	snprintf(path, sizeof(path), "%s/p12.pdf.%s", files_dir(f), hex);
+	snprintf(path, sizeof(path), "%s/p12.pdf/%s", files_dir(f), hex);
 	CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 		(st.st_mode & 0777) == 0600,
-	    "named p12.pdf.HASH, mode 0600: %s", path);
+	    "named p12.pdf/HASH, mode 0600: %s", path);
 	CHECK(stat(files_dir(f), &st2) == 0 && (st2.st_mode & 0777) == 0700,
 	    "the folder is 0700");
+	snprintf(dir, sizeof(dir), "%s/p12.pdf", files_dir(f));
+	CHECK(stat(dir, &st2) == 0 && S_ISDIR(st2.st_mode) &&
+		(st2.st_mode & 0777) == 0700,
+	    "the upload's folder is 0700");
 	/* later requests open the same file */
 	fd2 = files_pub(f, 12, a, 300000, hex2);
 	CHECK(fd2 >= 0 && fstat(fd2, &st2) == 0 && st2.st_ino == st.st_ino,
@@ -155,9 +165,9 @@ test_files_write_and_open(const char *db_path)
 	CHECK(files_media(f, 1, 480, "gif", b, 10, hex) == -1,
 	    "a format that is not ours");
 	n = count_names(files_dir(f), "p1.", &with);
-	CHECK(n == 3 && with == 1, "p12, p1 and m1-480 (%d files)", n);
-	n = count_names(files_dir(f), "p12.pdf.", &with);
-	CHECK(with == 1, "one file for p12 (%d)", with);
+	CHECK(n == 3 && with == 1, "p12, p1 and m1-480 (%d folders)", n);
+	n = count_names(dir, "", &with);
+	CHECK(n == 1, "one file for p12 (%d)", n);
 done:
 	if (f != NULL)
 		remove_dir(files_dir(f));
@@ -175,6 +185,7 @@ test_files_race(const char *db_path)
 	struct racer r[RACERS];
 	pthread_t t[RACERS];
 	pthread_barrier_t start;
+	char dir[4200];
 	unsigned char *data = malloc(1 << 20);
 	size_t i;
 	int ok = 1, n, with;
@@ -197,8 +208,11 @@ test_files_race(const char *db_path)
 	}
 	pthread_barrier_destroy(&start);
 	CHECK(ok, "%d racing writers all got the whole file", RACERS);
-	n = count_names(files_dir(f), "p3.pdf.", &with);
-	CHECK(n == 1 && with == 1, "one file, no temporary left (%d)", n);
+	n = count_names(files_dir(f), "p3.pdf", &with);
+	CHECK(n == 1 && with == 1, "one folder, no temporary left (%d)", n);
+	snprintf(dir, sizeof(dir), "%s/p3.pdf", files_dir(f));
+	n = count_names(dir, "", &with);
+	CHECK(n == 1, "one file in it (%d)", n);
 done:
 	if (f != NULL)
 		remove_dir(files_dir(f));
@@ -288,7 +302,7 @@ test_files_sweep(void)
 	if ((fd = open(name, O_WRONLY | O_CREAT, 0600)) >= 0)
 		close(fd);
 	n = count_names(files_dir(f), "", &with);
-	CHECK(n == 9, "9 files before the sweep (%d)", n);
+	CHECK(n == 9, "9 names before the sweep (%d)", n);
 	n = files_sweep(f, db, time(NULL));
 	CHECK(n == 5,
 	    "5 go: p(no file), p999, m5-960, m5-480.png, the old temp "
@@ -299,7 +313,7 @@ test_files_sweep(void)
 	    "the kept PDF, m5-480.webp, the young "
 	    "temporary file and notes.txt stay (%d)",
 	    n);
-	count_names(files_dir(f), "m5-480.webp.", &with);
+	count_names(files_dir(f), "m5-480.webp", &with);
 	CHECK(with == 1, "m5-480.webp stays");
 	count_names(files_dir(f), ".tmp.1.2", &with);
 	CHECK(with == 1, "a young temporary file stays");
