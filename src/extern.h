@@ -460,11 +460,18 @@ int files_media(struct files *, long long id, long long width,
     const char *format, const void *data, size_t len, char hex[FILES_HEX + 1]);
 int files_pub(struct files *, long long id, const void *data, size_t len,
     char hex[FILES_HEX + 1]);
-/* Removes the folders of uploads that are gone (a deleted image, a
- * removed PDF) and temporary files left over an hour; call before
- * serving, when no request can be about to open one. Returns how many
- * folders and temporary files went. */
+/* Removes the files of uploads that are gone (a deleted image, a removed
+ * PDF) and of contents they no longer have (a replaced PDF), and
+ * temporary files left over an hour; call before serving, when no
+ * request can be about to open one. Returns how many files went. */
 int files_sweep(struct files *, struct db *, time_t now);
+/* Removes the older contents of the uploads a request wrote a new one of
+ * (a replaced PDF), once a few seconds have passed since the last such
+ * write: call every now and then while serving. Files written since a
+ * second before the database is read stay (a request reading a newer
+ * snapshot may just have written one): they get another look later.
+ * Returns how many files went. */
+int files_sweep_marked(struct files *, struct db *, time_t now);
 
 /* ---- http.c: libmicrohttpd glue, response cache, access log ------------- */
 

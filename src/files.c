@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,11 @@
 #define FILES_TMP ".tmp."  /* temporary names start with this */
 #define FILES_TMP_AGE 3600 /* seconds before a sweep takes one as left */
 #define FILES_STEM_MAX 96  /* "m123-1600.webp" */
+#define FILES_MARKS 64	   /* uploads noted as having older contents */
+/* Seconds between the last mark and the sweep of the marked uploads: no
+ * request still reads a snapshot from before the change then (one lasts
+ * as long as its handler). */
+#define FILES_MARK_DELAY 5
 
 /*
  * A file is STEM/HASH: STEM, a folder per upload, says what it holds,
@@ -26,12 +32,20 @@
  * "m7-480.webp" for image 7's size 480 in WebP); HASH is the BLAKE2b-256
  * of its bytes in hex. So a replaced PDF has a new name, a name read once
  * always holds the same bytes, and the older contents of an upload are
- * found in its own small folder, not among every file.
+ * found in its own small folder, not among every file. Requests only add
+ * files; files_sweep removes them.
  */
 struct files {
 	char dir[4096];
 	atomic_uint seq;   /* temporary names of this process */
 	atomic_int warned; /* the one line said when writing fails */
+
+	/* Uploads whose folders hold older contents, under lock. */
+	pthread_mutex_t lock;
+	char marks[FILES_MARKS][FILES_STEM_MAX];
+	size_t nmarks;
+	int marks_lost; /* more than FILES_MARKS: sweep them all */
+	time_t marked_at;
 };
 
 struct files *
@@ -48,12 +62,16 @@ files_new(const char *db_path)
 	}
 	atomic_init(&f->seq, 0);
 	atomic_init(&f->warned, 0);
+	pthread_mutex_init(&f->lock, NULL);
 	return f;
 }
 
 void
 files_free(struct files *f)
 {
+	if (f == NULL)
+		return;
+	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
 
@@ -105,22 +123,40 @@ files_is_hex(const char *s)
 	return s[i] == '\0';
 }
 
-/* Removes the other files in stem's folder (older contents of the same
- * upload). A request still reading a snapshot from before the change may
- * be about to open one: it then finds it gone and writes it again (see
- * files_open), and a later change or the next sweep removes it. */
+/* Notes that stem's folder holds older contents, for files_sweep_marked. */
 static void
-files_drop_others(const char *stemdir, const char *keep)
+files_mark(struct files *f, const char *stem)
+{
+	size_t i;
+
+	pthread_mutex_lock(&f->lock);
+	for (i = 0; i < f->nmarks && strcmp(f->marks[i], stem) != 0; i++)
+		;
+	if (i == f->nmarks) {
+		if (f->nmarks < FILES_MARKS)
+			snprintf(
+			    f->marks[f->nmarks++], FILES_STEM_MAX, "%s", stem);
+		else
+			f->marks_lost = 1;
+	}
+	f->marked_at = time(NULL);
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* 1 when the folder stemdir holds a file of ours other than keep. */
+static int
+files_others(const char *stemdir, const char *keep)
 {
 	DIR *d;
 	struct dirent *de;
+	int found = 0;
 
 	if ((d = opendir(stemdir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL)
-		if (files_is_hex(de->d_name) && strcmp(de->d_name, keep) != 0)
-			unlinkat(dirfd(d), de->d_name, 0);
+		return 0;
+	while (!found && (de = readdir(d)) != NULL)
+		found = files_is_hex(de->d_name) && strcmp(de->d_name, keep);
 	closedir(d);
+	return found;
 }
 
 /*
@@ -168,15 +204,23 @@ files_open(struct files *f, const char *stem, const void *data, size_t len,
 		files_warn(f, "write", errno);
 		return -1;
 	}
-	if (files_write_all(fd, data, len) == -1 || rename(tmp, path) == -1) {
+	/* a sweep may have just removed the folder of an upload that was
+	 * gone (an image id used again): made once more */
+	if (files_write_all(fd, data, len) == -1 ||
+	    (rename(tmp, path) == -1 &&
+		(errno != ENOENT || mkdir(stemdir, 0700) == -1 ||
+		    rename(tmp, path) == -1))) {
 		err = errno;
 		close(fd);
 		unlink(tmp);
 		files_warn(f, "write", err);
 		return -1;
 	}
-	/* fd is the file now at path: its bytes are whole */
-	files_drop_others(stemdir, hex);
+	/* fd is the file now at path, whole. Older contents of the upload
+	 * stay: a request reading an older snapshot may be about to open
+	 * one. files_sweep_marked removes them a little later. */
+	if (files_others(stemdir, hex))
+		files_mark(f, stem);
 	return fd;
 }
 
@@ -225,76 +269,175 @@ files_num(const char **s)
 }
 
 /*
- * 1 when the upload of folder name (a stem) is still there: a publication
- * with a file, an image size. Its hash is not checked (that would read
- * every blob at each start): older contents of an upload go when a new
- * one is written (files_drop_others). 0 when it is gone, -1 when the name
- * is not one of ours or the query failed.
+ * What the sweep knows of the upload of folder name (a stem, parsed
+ * here): its query, and the blob's length in *len. 1 when the upload is
+ * there, 0 when it is gone, -1 when the name is not one of ours or the
+ * query failed.
  */
-static int
-files_wanted(struct db *db, const char *name)
-{
-	const char *p = name, *fmt;
-	long long id, width, n;
+struct files_upload {
+	int pub; /* a publication's PDF, else an image size */
+	long long id, width;
+	const char *format; /* static */
+};
 
-	if (*p == 'p') {
-		p++;
-		if ((id = files_num(&p)) == -1 || strcmp(p, ".pdf") != 0)
-			return -1;
-		n = db_int(db,
-		    "SELECT count(*) FROM publication WHERE id = ? AND "
-		    "file_name IS NOT NULL AND file_data IS NOT NULL",
-		    "i", id);
-		return n < 0 ? -1 : n > 0;
+static int
+files_parse(const char *name, struct files_upload *u)
+{
+	static const char *const formats[] = {"webp", "jpeg", "png"};
+	const char *p = name + 1;
+	size_t i;
+
+	memset(u, 0, sizeof(*u));
+	if (name[0] == 'p') {
+		u->pub = 1;
+		return (u->id = files_num(&p)) == -1 || strcmp(p, ".pdf") != 0
+		    ? -1
+		    : 0;
 	}
-	if (*p != 'm')
+	if (name[0] != 'm' || (u->id = files_num(&p)) == -1 || *p++ != '-' ||
+	    (u->width = files_num(&p)) == -1 || *p++ != '.')
 		return -1;
-	p++;
-	if ((id = files_num(&p)) == -1 || *p++ != '-' ||
-	    (width = files_num(&p)) == -1 || *p++ != '.')
-		return -1;
-	if (strcmp(p, "webp") == 0 || strcmp(p, "jpeg") == 0 ||
-	    strcmp(p, "png") == 0)
-		fmt = p;
-	else
-		return -1;
-	n = db_int(db,
-	    "SELECT count(*) FROM media_variant WHERE media_id = ? AND "
-	    "width = ? AND format = ?",
-	    "iit", id, width, fmt);
-	return n < 0 ? -1 : n > 0;
+	for (i = 0; i < sizeof(formats) / sizeof(*formats); i++)
+		if (strcmp(p, formats[i]) == 0)
+			u->format = formats[i];
+	return u->format != NULL ? 0 : -1;
 }
 
-/* Removes the folder name of dir d and the files of ours in it (a hash
- * each); 1 when it went. */
+/*
+ * The upload's row in *row (arena a): its blob's length as "n", or the
+ * blob itself as "b" when blob is 1. 1 when the upload is there, 0 when
+ * it is gone (no row, or a publication without a file), -1 when the
+ * query failed.
+ */
 static int
-files_remove_stem(DIR *d, const char *name)
+files_row(struct db *db, struct arena *a, const struct files_upload *u,
+    int blob, struct val **row)
 {
-	DIR *s;
-	struct dirent *de;
-	int fd;
+	struct val *rows;
+	int rc;
 
-	if ((fd = openat(dirfd(d), name,
+	if (u->pub)
+		rc = db_query(db, a, &rows,
+		    blob
+			? "SELECT file_data AS b FROM publication WHERE id = ? "
+			  "AND file_name IS NOT NULL AND file_data IS NOT NULL"
+			: "SELECT length(file_data) AS n FROM publication "
+			  "WHERE id = ? AND file_name IS NOT NULL AND "
+			  "file_data IS NOT NULL",
+		    "i", u->id);
+	else
+		rc = db_query(db, a, &rows,
+		    blob ? "SELECT data AS b FROM media_variant WHERE "
+			   "media_id = ? AND width = ? AND format = ?"
+			 : "SELECT length(data) AS n FROM media_variant WHERE "
+			   "media_id = ? AND width = ? AND format = ?",
+		    "iit", u->id, u->width, u->format);
+	if (rc == -1)
+		return -1;
+	if (rows->u.list.n == 0)
+		return 0;
+	*row = rows->u.list.items[0];
+	return 1;
+}
+
+/* The hash of the upload's blob in hex; 0, or -1 when it cannot be read. */
+static int
+files_blob_hash(
+    struct db *db, const struct files_upload *u, char hex[FILES_HEX + 1])
+{
+	struct arena *a = arena_new();
+	struct val *row, *v;
+	unsigned char h[FILES_HEX / 2];
+	int rc = -1;
+
+	if (files_row(db, a, u, 1, &row) == 1 &&
+	    (v = val_get(row, "b")) != NULL && v->type == VAL_STR) {
+		crypto_generichash(h, sizeof(h),
+		    (const unsigned char *)v->u.str.s, v->u.str.len, NULL, 0);
+		sodium_bin2hex(hex, FILES_HEX + 1, h, sizeof(h));
+		rc = 0;
+	}
+	arena_free(a);
+	return rc;
+}
+
+/*
+ * Prunes the folder name of dir d: all its files when the upload is gone
+ * (and then the folder), else those not of the blob's bytes (another
+ * size; when several have the size, all but the one of the blob's hash).
+ * While serving (careful), files written since a second before the
+ * database was read stay: a request reading a newer snapshot may just
+ * have written one (*young then counts them). Returns how many files
+ * went.
+ */
+static int
+files_prune(struct db *db, DIR *d, const char *name, int careful, int *young)
+{
+	struct files_upload u;
+	struct arena *a = NULL;
+	struct val *row = NULL;
+	struct dirent *de;
+	struct stat st;
+	char hex[FILES_HEX + 1];
+	long long len;
+	DIR *s;
+	time_t looked;
+	int fd, there, n = 0, left = 0, pass, keep;
+
+	*young = 0;
+	if (files_parse(name, &u) == -1 ||
+	    (fd = openat(dirfd(d), name,
 		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return 0;
 	if ((s = fdopendir(fd)) == NULL) {
 		close(fd);
 		return 0;
 	}
-	while ((de = readdir(s)) != NULL)
-		if (files_is_hex(de->d_name))
-			unlinkat(dirfd(s), de->d_name, 0);
+	a = arena_new();
+	looked = time(NULL) - 1;
+	if ((there = files_row(db, a, &u, 0, &row)) == -1)
+		goto done; /* not knowing, remove nothing */
+	len = there ? page_int(row, "n") : -1;
+	/* pass 0: gone uploads and wrong sizes; pass 1: the right size
+	 * but not the blob's hash, only when more than one is left */
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1 &&
+		    (left < 2 || files_blob_hash(db, &u, hex) == -1))
+			break;
+		rewinddir(s);
+		left = *young = 0;
+		while ((de = readdir(s)) != NULL) {
+			if (!files_is_hex(de->d_name) ||
+			    fstatat(dirfd(s), de->d_name, &st,
+				AT_SYMLINK_NOFOLLOW) == -1)
+				continue;
+			keep = there && (uint64_t)st.st_size == (uint64_t)len &&
+			    (pass == 0 || strcmp(de->d_name, hex) == 0);
+			if (!keep && careful && st.st_mtime >= looked)
+				keep = ++*young;
+			if (keep || unlinkat(dirfd(s), de->d_name, 0) == -1)
+				left++;
+			else
+				n++;
+		}
+	}
+	if (!there && left == 0)
+		unlinkat(dirfd(d), name, AT_REMOVEDIR); /* fails if a file
+							   was just added */
+done:
+	arena_free(a);
 	closedir(s);
-	return unlinkat(dirfd(d), name, AT_REMOVEDIR) == 0;
+	return n;
 }
 
-int
-files_sweep(struct files *f, struct db *db, time_t now)
+/* files_sweep; careful while serving (see files_prune). */
+static int
+files_sweep_all(struct files *f, struct db *db, time_t now, int careful)
 {
 	DIR *d;
 	struct dirent *de;
 	struct stat st;
-	int n = 0;
+	int n = 0, young;
 
 	if (f == NULL || (d = opendir(f->dir)) == NULL)
 		return 0; /* no folder yet (or not one): nothing to remove */
@@ -310,8 +453,48 @@ files_sweep(struct files *f, struct db *db, time_t now)
 				n++;
 			continue;
 		}
-		if (files_wanted(db, de->d_name) == 0)
-			n += files_remove_stem(d, de->d_name);
+		n += files_prune(db, d, de->d_name, careful, &young);
+	}
+	closedir(d);
+	return n;
+}
+
+int
+files_sweep(struct files *f, struct db *db, time_t now)
+{
+	return files_sweep_all(f, db, now, 0);
+}
+
+int
+files_sweep_marked(struct files *f, struct db *db, time_t now)
+{
+	char marks[FILES_MARKS][FILES_STEM_MAX];
+	size_t i, nmarks;
+	int lost, n = 0, young;
+	DIR *d;
+
+	if (f == NULL)
+		return 0;
+	pthread_mutex_lock(&f->lock);
+	if ((f->nmarks == 0 && !f->marks_lost) ||
+	    now < f->marked_at + FILES_MARK_DELAY) {
+		pthread_mutex_unlock(&f->lock);
+		return 0;
+	}
+	nmarks = f->nmarks;
+	memcpy(marks, f->marks, nmarks * sizeof(*marks));
+	lost = f->marks_lost;
+	f->nmarks = 0;
+	f->marks_lost = 0;
+	pthread_mutex_unlock(&f->lock);
+	if (lost)
+		return files_sweep_all(f, db, now, 1);
+	if ((d = opendir(f->dir)) == NULL)
+		return 0;
+	for (i = 0; i < nmarks; i++) {
+		n += files_prune(db, d, marks[i], 1, &young);
+		if (young > 0)
+			files_mark(f, marks[i]); /* another look later */
 	}
 	closedir(d);
 	return n;

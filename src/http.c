@@ -1284,6 +1284,23 @@ http_watch(struct db *db)
 	pthread_mutex_unlock(&http.watch_lock);
 }
 
+/* Removes the upload files no upload has any more: all at the start, the
+ * older contents of replaced uploads while serving; says so when there
+ * were some. */
+static void
+http_sweep(struct db *db, int start)
+{
+	int n;
+
+	if (http.files != NULL &&
+	    (n = start ? files_sweep(http.files, db, time(NULL))
+		       : files_sweep_marked(http.files, db, time(NULL))) > 0)
+		fprintf(stderr,
+		    "herald: %s: removed %d files of uploads that changed or "
+		    "are gone\n",
+		    files_dir(http.files), n);
+}
+
 /*
  * How many files the cache may keep open: the soft limit on descriptors
  * is raised to the hard one (the default 1024 is below the connection
@@ -1354,12 +1371,8 @@ http_serve(struct site *site)
 	/* uploads as files: those no upload has any more go now, before a
 	 * request could be about to open one */
 	http.fd_max = http_fd_budget(site->conf.conn_limit);
-	if ((http.files = files_new(site->conf.db)) != NULL &&
-	    (i = (size_t)files_sweep(http.files, watch, time(NULL))) > 0)
-		fprintf(stderr,
-		    "herald: %s: removed the files of %zu uploads that "
-		    "are gone\n",
-		    files_dir(http.files), i);
+	http.files = files_new(site->conf.db);
+	http_sweep(watch, 1);
 	if (threads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -1406,6 +1419,7 @@ http_serve(struct site *site)
 		}
 		nanosleep(&tick, NULL);
 		http_watch(watch);
+		http_sweep(watch, 0);
 	}
 	fprintf(stderr, "herald: stopping\n");
 	MHD_stop_daemon(http.d);

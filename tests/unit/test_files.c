@@ -146,11 +146,12 @@ test_files_write_and_open(const char *db_path)
 	if (fd >= 0)
 		close(fd);
 
-	/* replaced PDF: a new name, and the old file goes */
+	/* replaced PDF: a new name; the old file stays until a sweep (a
+	 * request may be about to open it) */
 	fd = files_pub(f, 12, b, 1000, hex2);
 	CHECK(fd >= 0 && same_bytes(fd, b, 1000), "the new PDF");
 	CHECK(strcmp(hex, hex2) != 0, "new bytes, new name");
-	CHECK(access(path, F_OK) == -1, "the old file of p12 went");
+	CHECK(access(path, F_OK) == 0, "the old file of p12 stays");
 	if (fd >= 0)
 		close(fd);
 	/* another publication and an image size are left alone */
@@ -167,7 +168,7 @@ test_files_write_and_open(const char *db_path)
 	n = count_names(files_dir(f), "p1.", &with);
 	CHECK(n == 3 && with == 1, "p12, p1 and m1-480 (%d folders)", n);
 	n = count_names(dir, "", &with);
-	CHECK(n == 1, "one file for p12 (%d)", n);
+	CHECK(n == 2, "two files for p12 (%d)", n);
 done:
 	if (f != NULL)
 		remove_dir(files_dir(f));
@@ -244,16 +245,64 @@ test_files_no_folder(const char *db_path)
 	files_free(f);
 }
 
-/* The start-up sweep: files of uploads that are gone, and old temporary
- * files, go; the rest stay. */
+/* Writes the file of publication id with bytes data (NUL-terminated). */
+static void
+put_pub(struct files *f, long long id, const char *data)
+{
+	char hex[FILES_HEX + 1];
+	int fd;
+
+	if ((fd = files_pub(f, id, data, strlen(data), hex)) >= 0)
+		close(fd);
+}
+
+/* Sets the times of every file under dir (not the folders) to 1970. */
+static void
+age_all(const char *dir)
+{
+	struct timespec old[2] = {{1000, 0}, {1000, 0}};
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	char sub[4200];
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			age_all(sub);
+		else
+			utimensat(AT_FDCWD, sub, old, AT_SYMLINK_NOFOLLOW);
+	}
+	closedir(d);
+}
+
+/* Files in dir/name. */
+static int
+files_in(struct files *f, const char *name)
+{
+	char dir[4200];
+	int with;
+
+	snprintf(dir, sizeof(dir), "%s/%s", files_dir(f), name);
+	return count_names(dir, "", &with);
+}
+
+/* The sweeps: files of contents an upload no longer has go a little after
+ * a request wrote a new one (files_sweep_marked), and at the start
+ * (files_sweep) also those of uploads that are gone and old temporary
+ * files; files written since the sweep read the database stay. */
 static void
 test_files_sweep(void)
 {
-	char path[UNIT_DB_PATH], hex[FILES_HEX + 1], name[4200];
+	char path[UNIT_DB_PATH], hex[FILES_HEX + 1], name[4200], stem[64];
 	struct db *db = unit_db_new(path);
 	struct files *f = NULL;
-	struct timespec old[2] = {{0, 0}, {0, 0}};
 	long long pub = -1, gone = -1;
+	time_t now = time(NULL);
 	int fd, n, with;
 
 	CHECK(db != NULL, "a fresh database");
@@ -279,12 +328,38 @@ test_files_sweep(void)
 		    "'image/webp', ?)",
 		    "b", "RIFF", (size_t)4) >= 0,
 	    "an image with one size");
-	if ((fd = files_pub(f, pub, "%PDF kept", 9, hex)) >= 0)
-		close(fd);
-	if ((fd = files_pub(f, gone, "%PDF gone", 9, hex)) >= 0)
-		close(fd);
-	if ((fd = files_pub(f, 999, "%PDF none", 9, hex)) >= 0)
-		close(fd);
+	snprintf(stem, sizeof(stem), "p%lld.pdf", pub);
+
+	/* contents the PDF had before: each write next to another marks it */
+	put_pub(f, pub, "%PDF old!");	       /* replaced, same size */
+	put_pub(f, pub, "%PDF older, longer"); /* replaced, another size */
+	put_pub(f, pub, "%PDF kept");
+	age_all(files_dir(f));
+	CHECK(files_in(f, stem) == 3, "three contents of the PDF");
+	CHECK(files_sweep_marked(f, db, now) == 0,
+	    "not yet: a request may still read a snapshot from before");
+	n = files_sweep_marked(f, db, now + 10);
+	CHECK(n == 2, "then the 2 older contents go (%d)", n);
+	CHECK(files_in(f, stem) == 1, "the current one stays");
+	put_pub(f, pub, "%PDF kept"); /* opened, not written */
+	CHECK(files_in(f, stem) == 1, "it is the current one");
+	CHECK(files_sweep_marked(f, db, now + 20) == 0, "no marks left");
+
+	/* a content written after the sweep read the database stays (the
+	 * request that wrote it may read a newer snapshot), and the upload
+	 * gets another look */
+	put_pub(f, pub, "%PDF newer!!");
+	CHECK(
+	    files_sweep_marked(f, db, now + 30) == 0 && files_in(f, stem) == 2,
+	    "a file just written stays");
+	age_all(files_dir(f));
+	n = files_sweep_marked(f, db, now + 40);
+	CHECK(n == 1 && files_in(f, stem) == 1, "it goes at the next look (%d)",
+	    n);
+
+	/* at the start */
+	put_pub(f, gone, "%PDF gone");
+	put_pub(f, 999, "%PDF none");
 	if ((fd = files_media(f, 5, 480, "webp", "RIFF", 4, hex)) >= 0)
 		close(fd);
 	if ((fd = files_media(f, 5, 960, "webp", "RIFF", 4, hex)) >= 0)
@@ -294,25 +369,26 @@ test_files_sweep(void)
 	snprintf(name, sizeof(name), "%s/.tmp.1.1", files_dir(f));
 	if ((fd = open(name, O_WRONLY | O_CREAT, 0600)) >= 0)
 		close(fd);
-	utimensat(AT_FDCWD, name, old, 0); /* left in 1970 */
-	snprintf(name, sizeof(name), "%s/.tmp.1.2", files_dir(f));
-	if ((fd = open(name, O_WRONLY | O_CREAT, 0600)) >= 0)
-		close(fd); /* being written now */
 	snprintf(name, sizeof(name), "%s/notes.txt", files_dir(f));
 	if ((fd = open(name, O_WRONLY | O_CREAT, 0600)) >= 0)
 		close(fd);
+	age_all(files_dir(f)); /* .tmp.1.1 left in 1970 */
+	snprintf(name, sizeof(name), "%s/.tmp.1.2", files_dir(f));
+	if ((fd = open(name, O_WRONLY | O_CREAT, 0600)) >= 0)
+		close(fd); /* being written now */
 	n = count_names(files_dir(f), "", &with);
 	CHECK(n == 9, "9 names before the sweep (%d)", n);
 	n = files_sweep(f, db, time(NULL));
 	CHECK(n == 5,
-	    "5 go: p(no file), p999, m5-960, m5-480.png, the old temp "
-	    "(%d)",
+	    "5 go: p(no file), p999, m5-960, m5-480.png, the old "
+	    "temporary file (%d)",
 	    n);
 	n = count_names(files_dir(f), "p", &with);
 	CHECK(n == 4 && with == 1,
-	    "the kept PDF, m5-480.webp, the young "
-	    "temporary file and notes.txt stay (%d)",
+	    "the kept PDF, m5-480.webp, the young temporary file and "
+	    "notes.txt stay (%d)",
 	    n);
+	CHECK(files_in(f, stem) == 1, "one file of the kept PDF");
 	count_names(files_dir(f), "m5-480.webp", &with);
 	CHECK(with == 1, "m5-480.webp stays");
 	count_names(files_dir(f), ".tmp.1.2", &with);
