@@ -183,7 +183,7 @@ files_open(struct files *f, const char *stem, const void *data, size_t len,
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) != -1) {
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 		    (uint64_t)st.st_size == (uint64_t)len)
-			return fd;
+			goto done;
 		close(fd); /* cut short (a crash before the data was on
 			      disk): written again below */
 	}
@@ -216,9 +216,10 @@ files_open(struct files *f, const char *stem, const void *data, size_t len,
 		files_warn(f, "write", err);
 		return -1;
 	}
-	/* fd is the file now at path, whole. Older contents of the upload
-	 * stay: a request reading an older snapshot may be about to open
-	 * one. files_sweep_marked removes them a little later. */
+done:
+	/* fd is the file at path, whole. Older contents of the upload stay:
+	 * a request reading an older snapshot may be about to open one.
+	 * files_sweep_marked removes them a little later. */
 	if (files_others(stemdir, hex))
 		files_mark(f, stem);
 	return fd;

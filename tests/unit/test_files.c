@@ -357,6 +357,17 @@ test_files_sweep(void)
 	CHECK(n == 1 && files_in(f, stem) == 1, "it goes at the next look (%d)",
 	    n);
 
+	/* an older content found when the current one is only opened */
+	snprintf(name, sizeof(name), "%s/%s/%064d", files_dir(f), stem, 0);
+	if ((fd = open(name, O_WRONLY | O_CREAT, 0600)) >= 0)
+		close(fd);
+	age_all(files_dir(f));
+	CHECK(files_sweep_marked(f, db, now + 50) == 0, "not marked yet");
+	put_pub(f, pub, "%PDF kept"); /* opened */
+	n = files_sweep_marked(f, db, now + 60);
+	CHECK(n == 1 && files_in(f, stem) == 1,
+	    "an open marks it too, and the older content goes (%d)", n);
+
 	/* at the start */
 	put_pub(f, gone, "%PDF gone");
 	put_pub(f, 999, "%PDF none");
