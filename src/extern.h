@@ -436,6 +436,48 @@ int site_open(struct site *, const struct conf *);
 void site_close(struct site *);
 const struct asset *site_asset(const struct site *, const char *path);
 
+/* ---- files.c: uploads as files beside the database, for sendfile ------- */
+
+/*
+ * A folder DB.files beside the database holds a copy of each upload
+ * served (image sizes, publication PDFs), written on its first request
+ * as DB.files/STEM/HASH (STEM: "p12.pdf", "m7-480.webp"):
+ * the server answers with the file, which libmicrohttpd sends with
+ * sendfile(2). The blobs stay the truth; the folder may be deleted at
+ * any time (it is made again), and a backup needs only the database.
+ */
+#define FILES_HEX 64 /* hex digits of the BLAKE2b-256 that names a file */
+
+struct files;
+
+/* The files of the database at db_path (nothing is made until the first
+ * write); NULL when out of memory or the path is too long. */
+struct files *files_new(const char *db_path);
+void files_free(struct files *);
+const char *files_dir(const struct files *);
+/* A read-only descriptor of the file holding image id's size (width,
+ * format "webp", "jpeg" or "png") or publication id's PDF, whose bytes
+ * are data: opened, or first written (through a temporary name and a
+ * rename) when missing. hex gets the hash of data. -1 when the folder
+ * cannot be used (said once on stderr): the caller answers from memory.
+ * The caller closes the descriptor. Thread-safe. */
+int files_media(struct files *, long long id, long long width,
+    const char *format, const void *data, size_t len, char hex[FILES_HEX + 1]);
+int files_pub(struct files *, long long id, const void *data, size_t len,
+    char hex[FILES_HEX + 1]);
+/* Removes the files of uploads that are gone (a deleted image, a removed
+ * PDF) and of contents they no longer have (a replaced PDF), and
+ * temporary files left over an hour; call before serving, when no
+ * request can be about to open one. Returns how many files went. */
+int files_sweep(struct files *, struct db *, time_t now);
+/* Removes the older contents of the uploads a request wrote a new one of
+ * (a replaced PDF), once a few seconds have passed since the last such
+ * write: call every now and then while serving. Files written since a
+ * second before the database is read stay (a request reading a newer
+ * snapshot may just have written one): they get another look later.
+ * Returns how many files went. */
+int files_sweep_marked(struct files *, struct db *, time_t now);
+
 /* ---- http.c: libmicrohttpd glue, response cache, access log ------------- */
 
 /* Serves until SIGTERM or SIGINT; returns the exit code. */
@@ -444,6 +486,11 @@ int http_serve(struct site *);
 struct db *http_db(struct site *);
 /* The calling worker thread's read-write connection (the admin's). */
 struct db *http_db_rw(struct site *);
+/* Reads a Range header h for a body of size bytes: 1 with the first and
+ * last byte in *from and *to for one satisfiable "bytes=A-B", "bytes=A-"
+ * or "bytes=-N"; -1 when it cannot be satisfied (416); 0 when it is to be
+ * ignored and the whole body sent (none, malformed, several ranges). */
+int http_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to);
 
 /* ---- page.c and page_*.c: the public pages ------------------------------ */
 
@@ -475,6 +522,17 @@ struct req {
 	const char *location;	/* for redirects */
 	const char *disposition; /* Content-Disposition */
 	int exporting;		/* rendered for a static export (export.c) */
+	/* An upload's answer may be a file (files.c) instead of out, when
+	 * the caller set files (http.c does): the page sets has_fd, fd
+	 * (the caller closes it) and fd_len. */
+	struct files *files;
+	int has_fd;
+	int fd;
+	size_t fd_len;
+	const char *hash; /* hex hash of the body when the page knows it
+			     (the ETag without hashing again), or NULL */
+	int upload;	  /* an upload: Range requests are honoured, and
+			     no item's change touches it */
 	/* What the answer shows, so a change redoes only what it touches
 	 * (the page cache, herald export --incremental): dep_item is the
 	 * one item a page is about (its page, its .ics); a listing page

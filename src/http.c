@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,10 @@
 #define HTTP_MAX_ADMIN_BODY ((size_t)1 << 20)	/* admin forms */
 #define HTTP_MAX_UPLOAD (MEDIA_MAX_BYTES + 65536) /* signed-in uploads */
 #define HTTP_CACHE_BUCKETS 4096
+/* What an entry sending a file costs besides itself and its key: the
+ * response and its headers (the file's bytes stay in the kernel). */
+#define HTTP_FD_ENTRY_BYTES 1024
+#define HTTP_FD_MAX 16384 /* files the cache keeps open at most */
 
 /* Everything http.c keeps for one server. */
 static struct {
@@ -38,6 +43,9 @@ static struct {
 	char langs[256];	     /* the readers' languages, as last seen */
 	struct http_entry *bucket[HTTP_CACHE_BUCKETS];
 	size_t cache_bytes;
+	size_t cache_fds;    /* entries holding an open file */
+	size_t fd_max;	     /* at most, from the descriptor limit */
+	struct files *files; /* uploads as files (files.c), or NULL */
 	size_t hand; /* the bucket the eviction clock looks at next */
 	pthread_mutex_t dbs_lock;
 	struct db **dbs; /* every worker's connection, closed at the end */
@@ -45,7 +53,8 @@ static struct {
 	volatile sig_atomic_t stop;
 } http;
 
-/* A cached answer: the responses hold their own bodies. */
+/* A cached answer: the responses hold their own bodies, or the file an
+ * upload is sent from. */
 struct http_entry {
 	struct http_entry *next;
 	char *key;
@@ -59,6 +68,10 @@ struct http_entry {
 	char gzetag[28]; /* "HASH-gz": another representation, another tag */
 	struct MHD_Response *plain;
 	struct MHD_Response *gz; /* NULL when not worth compressing */
+	const char *body;  /* plain's body in memory (freed with plain), or
+			      NULL when it is a file */
+	int fd;		   /* the file plain sends (closed with plain), or -1 */
+	int upload;	   /* an upload (req.upload): answers Range */
 	size_t len, gzlen; /* body sizes */
 	size_t bytes;	   /* memory held, for the cache cap */
 };
@@ -367,6 +380,7 @@ http_cache_clear_locked(void)
 		http.bucket[i] = NULL;
 	}
 	http.cache_bytes = 0;
+	http.cache_fds = 0;
 }
 
 /* Drops every cached answer. */
@@ -379,54 +393,87 @@ http_cache_clear(void)
 }
 
 /*
- * Builds an entry from a rendered answer: identity and gzip responses with
- * their headers. Takes the body (malloc'd). NULL on failure.
+ * Builds an entry from a rendered answer q: identity and gzip responses
+ * with their headers, or, for an upload answered with a file (q->has_fd),
+ * one response that sends the file (with sendfile on plain HTTP; one such
+ * response may be queued to any number of connections at once: it reads
+ * the file at explicit offsets). Takes the body (malloc'd) and the file's
+ * descriptor. NULL on failure.
  */
 static struct http_entry *
-http_entry_new(const char *key, char *body, size_t len, const char *ctype,
-    const char *cache_control, time_t lastmod, long long rev, time_t expires,
-    long long item_id)
+http_entry_new(const char *key, const struct req *q, char *body, size_t len,
+    const char *cache_control, time_t lastmod, long long rev)
 {
 	struct http_entry *e;
 	unsigned char h[8];
-	char hex[17], lm[64], *gz;
+	char hex[17], lm[64], *gz = NULL;
+	const char *ctype = q->ctype;
 	size_t gzlen = 0;
+	int fd = q->has_fd ? q->fd : -1;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL ||
 	    (e->key = strdup(key)) == NULL) {
 		free(e);
 		free(body);
+		if (fd != -1)
+			close(fd);
 		return NULL;
 	}
-	crypto_generichash(h, sizeof(h), (const unsigned char *)body, len,
-	    NULL, 0);
-	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	e->fd = -1;
+	if (q->hash != NULL && strlen(q->hash) >= 16)
+		snprintf(hex, sizeof(hex), "%.16s", q->hash);
+	else {
+		crypto_generichash(
+		    h, sizeof(h), (const unsigned char *)body, len, NULL, 0);
+		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	}
 	snprintf(e->etag, sizeof(e->etag), "\"%s\"", hex);
 	snprintf(e->gzetag, sizeof(e->gzetag), "\"%s-gz\"", hex);
 	e->rev = rev;
-	e->item_id = item_id;
-	e->any_item = item_id == 0 && strncmp(key, "/media/", 7) != 0 &&
-	    strncmp(key, "/static/", 8) != 0;
-	e->expires = expires;
+	e->item_id = q->dep_item;
+	e->upload = q->upload;
+	/* an upload shows no item: only a change of its own table (which
+	 * drops everything) touches it */
+	e->any_item = q->dep_item == 0 && !q->upload &&
+	    strncmp(key, "/media/", 7) != 0 && strncmp(key, "/static/", 8) != 0;
+	e->expires = q->expires;
 	e->lastmod = lastmod;
 	http_http_date(lastmod, lm, sizeof(lm));
-	gz = (ctype && (strncmp(ctype, "text/", 5) == 0 ||
-	                   strstr(ctype, "xml") || strstr(ctype, "json") ||
-	                   strstr(ctype, "svg")))
-	    ? http_gzip(body, len, &gzlen)
-	    : NULL;
-	e->len = len;
-	e->gzlen = gzlen;
-	e->bytes = len + gzlen + sizeof(*e);
-	if ((e->plain = http_response(body, len, ctype)) == NULL) {
-		free(gz);
-		goto fail;
+	if (fd != -1) {
+		free(body);
+		e->len = q->fd_len;
+		e->bytes = sizeof(*e) + strlen(key) + HTTP_FD_ENTRY_BYTES;
+		if ((e->plain = MHD_create_response_from_fd64(q->fd_len, fd)) ==
+		    NULL) {
+			close(fd);
+			goto fail;
+		}
+		e->fd = fd;
+		http_security_headers(e->plain);
+		if (ctype)
+			MHD_add_response_header(
+			    e->plain, "Content-Type", ctype);
+	} else {
+		if (!q->upload && ctype &&
+		    (strncmp(ctype, "text/", 5) == 0 || strstr(ctype, "xml") ||
+			strstr(ctype, "json") || strstr(ctype, "svg")))
+			gz = http_gzip(body, len, &gzlen);
+		e->len = len;
+		e->gzlen = gzlen;
+		e->bytes = len + gzlen + sizeof(*e);
+		e->body = body;
+		if ((e->plain = http_response(body, len, ctype)) == NULL) {
+			free(gz);
+			goto fail;
+		}
+		if (gz && (e->gz = http_response(gz, gzlen, ctype)) == NULL)
+			goto fail;
 	}
-	if (gz && (e->gz = http_response(gz, gzlen, ctype)) == NULL)
-		goto fail;
 	MHD_add_response_header(e->plain, "ETag", e->etag);
 	MHD_add_response_header(e->plain, "Last-Modified", lm);
 	MHD_add_response_header(e->plain, "Cache-Control", cache_control);
+	if (e->upload)
+		MHD_add_response_header(e->plain, "Accept-Ranges", "bytes");
 	if (e->gz) {
 		MHD_add_response_header(e->plain, "Vary", "Accept-Encoding");
 		MHD_add_response_header(e->gz, "Vary", "Accept-Encoding");
@@ -492,16 +539,169 @@ http_queue_304(struct MHD_Connection *c, struct http_entry *e, int gzip,
 	return ret;
 }
 
-/* Answers from entry e: 304, gzip or identity. Call with e alive (under
- * the cache lock, or owned). */
+/* A run of digits at *p (moved past it) into *n; *has says there was
+ * one. 0 when the number does not fit. */
+static int
+http_range_num(const char **p, uint64_t *n, int *has)
+{
+	uint64_t v = 0;
+	const char *s = *p;
+
+	for (; *s >= '0' && *s <= '9'; s++) {
+		uint64_t d = (uint64_t)(*s - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	*has = s != *p;
+	if (*has)
+		*n = v;
+	*p = s;
+	return 1;
+}
+
+int
+http_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
+{
+	uint64_t a = 0, b = 0;
+	int has_a, has_b;
+	const char *p;
+
+	if (h == NULL || strncasecmp(h, "bytes", 5) != 0)
+		return 0;
+	for (p = h + 5; *p == ' ' || *p == '\t'; p++)
+		;
+	if (*p++ != '=')
+		return 0;
+	for (; *p == ' ' || *p == '\t'; p++)
+		;
+	if (!http_range_num(&p, &a, &has_a) || *p++ != '-' ||
+	    !http_range_num(&p, &b, &has_b))
+		return 0;
+	for (; *p == ' ' || *p == '\t'; p++)
+		;
+	/* several ranges, or anything else: answered whole */
+	if (*p != '\0' || (!has_a && !has_b) || (has_a && has_b && b < a))
+		return 0;
+	if (!has_a) { /* "-N": the last N bytes */
+		if (b == 0 || size == 0)
+			return -1;
+		*from = b >= size ? 0 : size - b;
+		*to = size - 1;
+		return 1;
+	}
+	if (a >= size)
+		return -1;
+	*from = a;
+	*to = !has_b || b >= size ? size - 1 : b;
+	return 1;
+}
+
+/* 1 when a Range is to be honoured: the request has no If-Range, or one
+ * naming the entry's ETag or Last-Modified exactly (else the whole body,
+ * as it changed since the client's part). */
+static int
+http_if_range(struct MHD_Connection *c, const struct http_entry *e)
+{
+	const char *v =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-Range");
+	char lm[64];
+
+	if (v == NULL)
+		return 1;
+	if (v[0] == '"' || strncmp(v, "W/", 2) == 0)
+		return strcmp(v, e->etag) == 0;
+	http_http_date(e->lastmod, lm, sizeof(lm));
+	return strcmp(v, lm) == 0;
+}
+
+static enum MHD_Result
+http_copy_header(
+    void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	if (kind == MHD_HEADER_KIND)
+		MHD_add_response_header(cls, key, value);
+	return MHD_YES;
+}
+
+/*
+ * Answers bytes from..to (a satisfiable range of e's identity body: 206)
+ * or, when from > to, 416 with the size. The part comes from e's file
+ * (a descriptor of its own, as libmicrohttpd closes it) or is copied from
+ * its body, since e may be dropped while the part is sent. 1 when
+ * queued (*ret says how it went), 0 when no response could be made.
+ */
+static int
+http_queue_part(struct MHD_Connection *c, struct http_entry *e, uint64_t from,
+    uint64_t to, struct http_req *r, enum MHD_Result *ret)
+{
+	struct MHD_Response *resp;
+	unsigned status = MHD_HTTP_PARTIAL_CONTENT;
+	uint64_t n = 0;
+	char cr[80];
+	int fd;
+
+	if (from > to) {
+		status = MHD_HTTP_RANGE_NOT_SATISFIABLE;
+		resp = MHD_create_response_from_buffer(
+		    0, (void *)"", MHD_RESPMEM_PERSISTENT);
+		snprintf(
+		    cr, sizeof(cr), "bytes */%llu", (unsigned long long)e->len);
+	} else {
+		n = to - from + 1;
+		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu",
+		    (unsigned long long)from, (unsigned long long)to,
+		    (unsigned long long)e->len);
+		if (e->fd != -1) {
+			if ((fd = fcntl(e->fd, F_DUPFD_CLOEXEC, 0)) == -1)
+				return 0;
+			resp = MHD_create_response_from_fd_at_offset64(
+			    n, fd, from);
+			if (resp == NULL)
+				close(fd);
+		} else
+			resp = MHD_create_response_from_buffer((size_t)n,
+			    (void *)(e->body + from), MHD_RESPMEM_MUST_COPY);
+	}
+	if (resp == NULL)
+		return 0;
+	if (status == MHD_HTTP_PARTIAL_CONTENT)
+		MHD_get_response_headers(e->plain, http_copy_header, resp);
+	else
+		http_security_headers(resp);
+	MHD_add_response_header(resp, "Content-Range", cr);
+	r->status = (int)status;
+	r->bytes = (size_t)n;
+	*ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return 1;
+}
+
+/* Answers from entry e: 304, a part of an upload (206, 416), gzip or
+ * identity. Call with e alive (under the cache lock, or owned). */
 static enum MHD_Result
 http_queue_entry(struct MHD_Connection *c, struct http_entry *e, int gzip,
     struct http_req *r)
 {
 	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	uint64_t from = 1, to = 0;
+	int k;
 
 	if (http_not_modified(c, e))
 		return http_queue_304(c, e, gzip, r);
+	/* Range is for GET alone (RFC 9110); "bytes=A-B" only */
+	if (e->upload && strcmp(r->method, "GET") == 0 &&
+	    (k = http_range(
+		 MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range"),
+		 e->len, &from, &to)) != 0 &&
+	    http_if_range(c, e)) {
+		/* from > to (left as they were) when k is -1: 416 */
+		if (http_queue_part(c, e, from, to, r, &ret))
+			return ret;
+		/* no descriptor or memory for a part: the whole body */
+	}
 	resp = (gzip && e->gz) ? e->gz : e->plain;
 	r->status = MHD_HTTP_OK;
 	r->bytes = strcmp(r->method, "HEAD") == 0 ? 0
@@ -533,15 +733,26 @@ http_cache_answer(struct MHD_Connection *c, const char *key, int gzip,
 	return ret;
 }
 
+/* Takes e's size (and file) off the cache's counts; call with the cache
+ * lock held for writing, as e leaves. */
+static void
+http_cache_forget(const struct http_entry *e)
+{
+	http.cache_bytes -= e->bytes;
+	if (e->fd != -1)
+		http.cache_fds--;
+}
+
 /*
  * Drops one entry not read lately, to make room: the clock algorithm (an
  * approximation of least recently used that costs a hit one relaxed
  * store, no lock). The hand walks the buckets; an entry read since it
- * last passed is spared once, one not read goes. 0 when the cache is
- * empty. Call with the cache lock held for writing.
+ * last passed is spared once, one not read goes; with fd_only, only
+ * entries holding a file go. 0 when there is none to drop. Call with the
+ * cache lock held for writing.
  */
 static int
-http_cache_evict(void)
+http_cache_evict(int fd_only)
 {
 	struct http_entry **pp, *e;
 	size_t steps;
@@ -549,11 +760,12 @@ http_cache_evict(void)
 	for (steps = 0; steps < 2 * HTTP_CACHE_BUCKETS + 1; steps++) {
 		for (pp = &http.bucket[http.hand]; (e = *pp) != NULL;
 		     pp = &e->next) {
-			if (atomic_exchange_explicit(&e->used, 0,
-			        memory_order_relaxed))
+			if ((fd_only && e->fd == -1) ||
+			    atomic_exchange_explicit(
+				&e->used, 0, memory_order_relaxed))
 				continue;
 			*pp = e->next;
-			http.cache_bytes -= e->bytes;
+			http_cache_forget(e);
 			http_entry_free(e);
 			return 1;
 		}
@@ -563,7 +775,8 @@ http_cache_evict(void)
 }
 
 /* Keeps e (replacing an older one of that key), making room by dropping
- * the entries not read lately; 0 when it is not kept. */
+ * the entries not read lately (within cache_mb, and http.fd_max open
+ * files); 0 when it is not kept. */
 static int
 http_cache_put(struct http_entry *e)
 {
@@ -581,19 +794,27 @@ http_cache_put(struct http_entry *e)
 		if (strcmp((*pp)->key, e->key) == 0) {
 			old = *pp;
 			*pp = old->next;
-			http.cache_bytes -= old->bytes;
+			http_cache_forget(old);
 			http_entry_free(old);
 			break;
 		}
-	while (e->bytes <= http.site->conf.cache_max &&
-	    http.cache_bytes + e->bytes > http.site->conf.cache_max &&
-	    http_cache_evict())
-		;
-	if (http.cache_bytes + e->bytes <= http.site->conf.cache_max) {
-		e->next = http.bucket[http_hash(e->key)];
-		http.bucket[http_hash(e->key)] = e;
-		http.cache_bytes += e->bytes;
-		kept = 1;
+	for (;;) {
+		int over_bytes =
+		    http.cache_bytes + e->bytes > http.site->conf.cache_max;
+		int over_fds = e->fd != -1 && http.cache_fds >= http.fd_max;
+
+		if (!over_bytes && !over_fds) {
+			e->next = http.bucket[http_hash(e->key)];
+			http.bucket[http_hash(e->key)] = e;
+			http.cache_bytes += e->bytes;
+			http.cache_fds += e->fd != -1;
+			kept = 1;
+			break;
+		}
+		if (e->bytes > http.site->conf.cache_max ||
+		    (e->fd != -1 && http.fd_max == 0) ||
+		    !http_cache_evict(!over_bytes))
+			break;
 	}
 	pthread_rwlock_unlock(&http.cache_lock);
 	return kept;
@@ -774,7 +995,7 @@ http_answer(struct MHD_Connection *c, struct http_req *r, const char *url,
 	enum MHD_Result ret;
 	char *body;
 	size_t len;
-	int gzip = http_wants_gzip(c), hit;
+	int gzip = http_wants_gzip(c), hit, cacheable;
 	time_t now = time(NULL);
 	const char *cc;
 	long long rev;
@@ -797,6 +1018,7 @@ http_answer(struct MHD_Connection *c, struct http_req *r, const char *url,
 	buf_init(&q.out, (size_t)8 << 20);
 	q.db = http_db(site);
 	q.conn = c;
+	q.files = http.files;
 	if (status != 0) {
 		q.status = status;
 		page_error(&q);
@@ -819,6 +1041,10 @@ http_answer(struct MHD_Connection *c, struct http_req *r, const char *url,
 		    strncmp(url, "/admin", 6) == 0)
 			http_watch(q.db);
 	}
+	if (q.has_fd && (q.out.err || q.status != MHD_HTTP_OK)) {
+		close(q.fd);
+		q.has_fd = 0;
+	}
 	if (q.out.err) {
 		buf_reset(&q.out);
 		q.status = MHD_HTTP_INTERNAL_SERVER_ERROR;
@@ -826,19 +1052,20 @@ http_answer(struct MHD_Connection *c, struct http_req *r, const char *url,
 		page_error(&q);
 	}
 	body = buf_detach(&q.out, &len);
-	if (q.status == MHD_HTTP_OK && q.cache && !q.uses_query &&
-	    strcmp(r->method, "POST")) {
+	/* a file is answered through an entry even when not kept, for its
+	 * validators and Range */
+	cacheable = q.cache && !q.uses_query && strcmp(r->method, "POST");
+	if (q.status == MHD_HTTP_OK && (cacheable || q.has_fd)) {
 		cc = q.cache_control ? q.cache_control
 		                     : "public, max-age=60, must-revalidate";
-		e = http_entry_new(url, body, len, q.ctype, cc,
-		    q.lastmod ? q.lastmod : site->started, rev, q.expires,
-		    q.dep_item);
+		e = http_entry_new(url, &q, body, len, cc,
+		    q.lastmod ? q.lastmod : site->started, rev);
 		if (e == NULL) {
 			ret = MHD_NO;
 			goto done;
 		}
 		ret = http_queue_entry(c, e, gzip, r);
-		if (!http_cache_put(e))
+		if (!cacheable || !http_cache_put(e))
 			http_entry_free(e);
 		goto done;
 	}
@@ -984,7 +1211,7 @@ http_cache_drop_items(const long long *ids, size_t n)
 				drop = e->item_id == ids[k];
 			if (drop) {
 				*pp = e->next;
-				http.cache_bytes -= e->bytes;
+				http_cache_forget(e);
 				http_entry_free(e);
 			} else
 				pp = &e->next;
@@ -1057,6 +1284,53 @@ http_watch(struct db *db)
 	pthread_mutex_unlock(&http.watch_lock);
 }
 
+/* Removes the upload files no upload has any more: all at the start, the
+ * older contents of replaced uploads while serving; says so when there
+ * were some. */
+static void
+http_sweep(struct db *db, int start)
+{
+	int n;
+
+	if (http.files != NULL &&
+	    (n = start ? files_sweep(http.files, db, time(NULL))
+		       : files_sweep_marked(http.files, db, time(NULL))) > 0)
+		fprintf(stderr,
+		    "herald: %s: removed %d files of uploads that changed or "
+		    "are gone\n",
+		    files_dir(http.files), n);
+}
+
+/*
+ * How many files the cache may keep open: the soft limit on descriptors
+ * is raised to the hard one (the default 1024 is below the connection
+ * limit alone), and half of what the connections leave goes to files,
+ * at most HTTP_FD_MAX. 0 when there is no room: uploads are then opened
+ * for each request and never kept.
+ */
+static size_t
+http_fd_budget(unsigned conn_limit)
+{
+	struct rlimit rl;
+	unsigned long long cur;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return 0;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max) {
+		struct rlimit up = rl;
+
+		up.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+	}
+	cur = rl.rlim_cur == RLIM_INFINITY ? (unsigned long long)HTTP_FD_MAX * 4
+					   : (unsigned long long)rl.rlim_cur;
+	if (cur <= (unsigned long long)conn_limit + 64)
+		return 0;
+	cur = (cur - conn_limit - 64) / 2;
+	return cur > HTTP_FD_MAX ? HTTP_FD_MAX : (size_t)cur;
+}
+
 int
 http_serve(struct site *site)
 {
@@ -1094,6 +1368,11 @@ http_serve(struct site *site)
 		goto done;
 	atomic_store(&http.rev, -1);
 	http_watch(watch);
+	/* uploads as files: those no upload has any more go now, before a
+	 * request could be about to open one */
+	http.fd_max = http_fd_budget(site->conf.conn_limit);
+	http.files = files_new(site->conf.db);
+	http_sweep(watch, 1);
 	if (threads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -1140,6 +1419,7 @@ http_serve(struct site *site)
 		}
 		nanosleep(&tick, NULL);
 		http_watch(watch);
+		http_sweep(watch, 0);
 	}
 	fprintf(stderr, "herald: stopping\n");
 	MHD_stop_daemon(http.d);
@@ -1147,6 +1427,7 @@ http_serve(struct site *site)
 	rc = 0;
 done:
 	http_cache_clear();
+	files_free(http.files);
 	for (i = 0; i < http.ndbs; i++)
 		db_close(http.dbs[i]);
 	free(http.dbs);

@@ -17,7 +17,7 @@ int
 page_media(struct req *r, const char *name)
 {
 	long long id, width;
-	char *end, *dot;
+	char *end, *dot, hex[FILES_HEX + 1] = "";
 	const char *format;
 	struct val *row, *data;
 
@@ -42,13 +42,23 @@ page_media(struct req *r, const char *name)
 	if (row == NULL || (data = val_get(row, "data")) == NULL ||
 	    data->type != VAL_STR)
 		return r->status = 404;
-	buf_reset(&r->out);
-	buf_append(&r->out, data->u.str.s, data->u.str.len);
 	r->status = 200;
 	r->ctype = arena_strdup(r->a, page_str(row, "ctype"));
 	r->cache = 1;
+	r->upload = 1;
 	/* an address never changes its bytes: a new upload is a new id */
 	r->cache_control = "public, max-age=31536000, immutable";
+	buf_reset(&r->out);
+	if (r->files != NULL) {
+		r->fd = files_media(r->files, id, width, format, data->u.str.s,
+		    data->u.str.len, hex);
+		r->hash = hex[0] ? arena_strdup(r->a, hex) : NULL;
+		if ((r->has_fd = r->fd != -1)) {
+			r->fd_len = data->u.str.len;
+			return 200;
+		}
+	}
+	buf_append(&r->out, data->u.str.s, data->u.str.len);
 	return 200;
 }
 

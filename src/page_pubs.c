@@ -68,19 +68,31 @@ page_pub(struct req *r, const char *slug)
 int
 page_pub_file(struct req *r, const char *slug)
 {
-	struct val *p;
+	struct val *p, *data;
+	char hex[FILES_HEX + 1] = "";
 
 	p = db_query_one(r->db, r->a,
-	    "SELECT file_data, file_type FROM publication WHERE slug = ? AND "
-	    "file_name IS NOT NULL",
+	    "SELECT id, file_data, file_type FROM publication WHERE slug = ? "
+	    "AND file_name IS NOT NULL",
 	    "t", slug);
-	if (p == NULL || val_get(p, "file_data")->type != VAL_STR)
+	if (p == NULL || (data = val_get(p, "file_data"))->type != VAL_STR)
 		return r->status = 404;
-	buf_reset(&r->out);
-	buf_append(&r->out, val_get(p, "file_data")->u.str.s,
-	    val_get(p, "file_data")->u.str.len);
 	r->ctype = "application/pdf";
 	r->status = 200;
 	r->cache = 1;
+	r->upload = 1;
+	buf_reset(&r->out);
+	/* the file's name carries the hash of its bytes: a replaced PDF is
+	 * a new file, never the old one */
+	if (r->files != NULL) {
+		r->fd = files_pub(r->files, page_int(p, "id"), data->u.str.s,
+		    data->u.str.len, hex);
+		r->hash = hex[0] ? arena_strdup(r->a, hex) : NULL;
+		if ((r->has_fd = r->fd != -1)) {
+			r->fd_len = data->u.str.len;
+			return r->status;
+		}
+	}
+	buf_append(&r->out, data->u.str.s, data->u.str.len);
 	return r->status;
 }

@@ -31,6 +31,8 @@ static const struct {
 	{"form", test_form},
 	{"admin", test_admin},
 	{"mail", test_mail},
+	{"files", test_files},
+	{"http", test_http},
 };
 
 char *

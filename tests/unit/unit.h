@@ -40,6 +40,8 @@ void test_media(void) UNIT_SUITE;
 void test_form(void) UNIT_SUITE;
 void test_admin(void) UNIT_SUITE;
 void test_mail(void) UNIT_SUITE;
+void test_files(void) UNIT_SUITE;
+void test_http(void) UNIT_SUITE;
 
 /* A fresh migrated database in /tmp (its name in path), or NULL; drop it
  * (closed, and removed with its WAL files) with unit_db_drop. */
