@@ -166,8 +166,9 @@ page_events(struct req *r, long long page)
 	    db_query(r->db, r->a, &past,
 	        /* the ten ids, then their rows by rowid */
 	        "SELECT " EVENT_COLUMNS " FROM json_each(?) j CROSS JOIN "
-	        "item i ON i.id = j.value JOIN event e ON e.item_id = i.id "
-	        "ORDER BY e.start_utc DESC, e.item_id DESC",
+	        "item i INDEXED BY item_card ON i.id = j.value JOIN event e "
+	        "ON e.item_id = i.id ORDER BY e.start_utc DESC, e.item_id "
+	        "DESC",
 	        "t", buf_cstr(&b)) == -1) {
 		buf_free(&b);
 		return r->status = 500;

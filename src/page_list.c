@@ -325,8 +325,9 @@ list_rows(struct req *r, const char *ids, struct val **rows)
 	 * and test each against the list, 90,000 steps a page) */
 	return db_query(r->db, r->a, rows,
 	    "SELECT " LIST_COLUMNS " FROM json_each(?) j CROSS JOIN item i "
-	    "ON i.id = j.value LEFT JOIN event e ON e.item_id = i.id WHERE "
-	    LIST_LIVE " ORDER BY i.published_at DESC, i.id DESC",
+	    "INDEXED BY item_card ON i.id = j.value LEFT JOIN event e ON "
+	    "e.item_id = i.id WHERE " LIST_LIVE " ORDER BY i.published_at "
+	    "DESC, i.id DESC",
 	    "ti", ids, (long long)r->now);
 }
 
