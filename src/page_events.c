@@ -164,7 +164,7 @@ page_events(struct req *r, long long page)
 	            "ii", (long long)r->now, (long long)r->now) == -1) ||
 	    b.err ||
 	    db_query(r->db, r->a, &past,
-	        /* the ten ids, then their rows by rowid */
+	        /* the ten ids, then their columns from item_card */
 	        "SELECT " EVENT_COLUMNS " FROM json_each(?) j CROSS JOIN "
 	        "item i INDEXED BY item_card ON i.id = j.value JOIN event e "
 	        "ON e.item_id = i.id ORDER BY e.start_utc DESC, e.item_id "
