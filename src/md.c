@@ -1333,6 +1333,8 @@ md_guard(struct md_state *st, size_t start)
 	 * to '&', '<', '>', '"' and '\'': without '@' and without a bracket
 	 * for "[at]" or "(at)" it holds no address (most bodies). */
 	n = out->len - start;
+	if (n == 0 || out->data == NULL)
+		return;
 	if (memchr(out->data + start, '@', n) == NULL &&
 	    memchr(out->data + start, '[', n) == NULL &&
 	    memchr(out->data + start, '(', n) == NULL)
