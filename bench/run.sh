@@ -288,8 +288,9 @@ if [ "$WP" = 1 ]; then
 fi
 
 since "$bench_t0" > "$WORK/total.s"
-rm -rf "$OLD"
 python3 "$ROOT/bench/summary.py" "$WORK" "$PEERS_RESULTS" "$OUT/RESULTS-$stamp.md" \
     "$OUT/chart-$stamp.svg" "$first" "$OUT/growth-$stamp.svg"
 cp "$OUT/RESULTS-$stamp.md" "$OUT/LATEST.md"
 cat "$OUT/RESULTS-$stamp.md"
+log "deleting the outputs moved aside (at 100,000 articles: a few minutes)"
+rm -rf "$OLD"
