@@ -20,6 +20,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -55,6 +56,15 @@ def tail(path, n=40):
     except OSError:
         return ""
     return "\n".join(lines[-n:])
+
+
+def db_rows(h, sql, args=()):
+    """Rows of sql on h's database (h.db), read-only, beside a server."""
+    c = sqlite3.connect("file:%s?mode=ro" % h.db, uri=True, timeout=10)
+    try:
+        return c.execute(sql, args).fetchall()
+    finally:
+        c.close()
 
 
 def mapped_libs(h):

@@ -13,17 +13,14 @@ escaped, audit and revision rows, and labelled, unique form fields.
 """
 
 import html
-import os
 import re
-import sqlite3
 import subprocess
 import time
-import urllib.parse
 from html.parser import HTMLParser
 
 import pytest
 
-from conftest import Herald
+from conftest import Herald, db_rows
 
 PASSWORD = "correct horse battery staple"
 USERS = {
@@ -138,14 +135,6 @@ def editor(srv):
 @pytest.fixture(scope="module")
 def author(srv):
     return Session(srv, "author")
-
-
-def db_rows(srv, sql, args=()):
-    c = sqlite3.connect("file:%s?mode=ro" % srv.db, uri=True, timeout=10)
-    try:
-        return c.execute(sql, args).fetchall()
-    finally:
-        c.close()
 
 
 def eventually(fn, timeout=5.0):

@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -29,6 +28,7 @@ import time
 import pytest
 
 from adminlib import AdminHerald, location_path, png
+from conftest import db_rows
 
 PW = "correct-horse-battery-1"
 EDITOR = "editor@example.org"
@@ -52,14 +52,6 @@ def pdf_bytes(size):
 
 def blake(data):
     return hashlib.blake2b(data, digest_size=32).hexdigest()
-
-
-def db_rows(h, sql, args=()):
-    c = sqlite3.connect("file:%s?mode=ro" % h.db, uri=True, timeout=10)
-    try:
-        return c.execute(sql, args).fetchall()
-    finally:
-        c.close()
 
 
 def files_dir(h):
