@@ -15,13 +15,15 @@ cd "$(dirname "$0")/.."
 # libcurl4-openssl-dev: the headers, and libcurl4, which herald opens when
 # it sends its first mail).
 # Tests: pytest and the Python modules of the HTTP tests, Chromium for the
-# browser tests, mandoc for the man pages, xmllint for feeds and sitemaps.
+# browser tests, mandoc for the man pages, xmllint for feeds and sitemaps,
+# strace to see uploads leave with sendfile (tests/http/test_uploads.py).
 PKGS="build-essential pkg-config clang
 libmicrohttpd-dev libsqlite3-dev libmd4c-dev libsodium-dev
 libcurl4-openssl-dev libgumbo-dev libstemmer-dev libdeflate-dev
 liboath-dev libvips-dev libmagic-dev
 python3 python3-pytest python3-aiosmtpd python3-feedparser python3-icalendar
-chromium mandoc libxml2-utils curl ca-certificates newsboat nginx-light"
+chromium mandoc libxml2-utils curl ca-certificates newsboat nginx-light
+strace"
 
 # Node.js and npm: keep a node/npm that is already there (e.g. from
 # NodeSource): Debian's nodejs/npm would conflict with it.
