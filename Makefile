@@ -4,7 +4,7 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
-PKGS     = libmicrohttpd sqlite3 md4c libsodium libdeflate liboath
+PKGS     = libmicrohttpd sqlite3 md4c libsodium libdeflate libbrotlienc liboath
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wpointer-arith -Wformat=2 -Werror
 CSTD     = -std=c17 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE

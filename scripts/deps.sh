@@ -19,9 +19,9 @@ cd "$(dirname "$0")/.."
 # strace to see uploads leave with sendfile (tests/http/test_uploads.py).
 PKGS="build-essential pkg-config clang
 libmicrohttpd-dev libsqlite3-dev libmd4c-dev libsodium-dev
-libcurl4-openssl-dev libgumbo-dev libstemmer-dev libdeflate-dev
+libcurl4-openssl-dev libgumbo-dev libstemmer-dev libdeflate-dev libbrotli-dev
 liboath-dev libvips-dev libmagic-dev
-python3 python3-pytest python3-aiosmtpd python3-feedparser python3-icalendar
+python3 python3-pytest python3-aiosmtpd python3-feedparser python3-icalendar python3-brotli
 chromium mandoc libxml2-utils curl ca-certificates newsboat nginx-light
 strace"
 

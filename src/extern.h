@@ -12,9 +12,15 @@
 
 /* ---- gz.c: gzip of a whole body ------------------------------------------ */
 
-/* A malloc'd gzip member of data (libdeflate's level 9; no name, time 0:
+/* A malloc'd gzip member of data (libdeflate's level 6; no name, time 0:
  * the same bytes every time), its size in *outlen; NULL on failure. */
 char *gz_compress(const char *data, size_t len, size_t *outlen);
+
+/* ---- br.c: brotli of a whole body -------------------------------------- */
+
+/* A malloc'd brotli stream of data (quality 11: slow, so never on a
+ * request's path), its size in *outlen; NULL on failure. */
+char *br_compress(const char *data, size_t len, size_t *outlen);
 
 /* ---- buf.c: growable byte buffers with a hard cap ---------------------- */
 
@@ -491,6 +497,14 @@ struct db *http_db_rw(struct site *);
  * or "bytes=-N"; -1 when it cannot be satisfied (416); 0 when it is to be
  * ignored and the whole body sent (none, malformed, several ranges). */
 int http_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to);
+
+/* What an Accept-Encoding header allows, by its q-values: HTTP_ENC_GZIP,
+ * HTTP_ENC_BR, and HTTP_ENC_BR_FIRST when brotli is wanted at least as
+ * much as gzip. 0 (identity) for NULL. */
+#define HTTP_ENC_GZIP 1
+#define HTTP_ENC_BR 2
+#define HTTP_ENC_BR_FIRST 4
+int http_accept_encoding(const char *ae);
 
 /* ---- page.c and page_*.c: the public pages ------------------------------ */
 

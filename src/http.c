@@ -1,5 +1,6 @@
 /* http.c: libmicrohttpd glue: request checks and limits, the cache of
  * rendered responses, conditional GET, gzip, security headers, access log. */
+#define _GNU_SOURCE /* SCHED_IDLE, for the brotli thread */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,13 @@
  * response and its headers (the file's bytes stay in the kernel). */
 #define HTTP_FD_ENTRY_BYTES 1024
 #define HTTP_FD_MAX 16384 /* files the cache keeps open at most */
+#define HTTP_BR_QUEUE 256 /* pages waiting for their brotli, at most */
+/* Bodies past this stay in gzip: brotli took 2.4 s and 35 MB for the
+ * 1.8 MB sitemap of a 10,000-item site, and grows with the size. */
+#define HTTP_BR_MAX_BODY ((size_t)2 << 20)
+#define HTTP_BR_NONE 0	  /* an entry's brotli: not asked for yet */
+#define HTTP_BR_QUEUED 1  /* waiting for the brotli thread */
+#define HTTP_BR_DONE 2	  /* made, or found not worth it */
 
 /* Everything http.c keeps for one server. */
 static struct {
@@ -47,6 +55,15 @@ static struct {
 	size_t fd_max;	     /* at most, from the descriptor limit */
 	struct files *files; /* uploads as files (files.c), or NULL */
 	size_t hand; /* the bucket the eviction clock looks at next */
+	atomic_ullong serial; /* numbers the entries, to know one again */
+	/* the brotli thread (http_br_main) and the keys it is to compress */
+	pthread_t br_thread;
+	int br_running;
+	pthread_mutex_t br_lock;
+	pthread_cond_t br_cond;
+	char *br_queue[HTTP_BR_QUEUE];
+	size_t br_head, br_count;
+	int br_stop;
 	pthread_mutex_t dbs_lock;
 	struct db **dbs; /* every worker's connection, closed at the end */
 	size_t ndbs;
@@ -66,13 +83,19 @@ struct http_entry {
 	time_t lastmod;
 	char etag[24];	  /* "HASH" of the identity body */
 	char gzetag[28]; /* "HASH-gz": another representation, another tag */
+	char bretag[28]; /* "HASH-br" */
+	unsigned long long serial; /* from http.serial: no other entry's */
 	struct MHD_Response *plain;
 	struct MHD_Response *gz; /* NULL when not worth compressing */
+	/* brotli, made later by the brotli thread and set under the cache
+	 * lock held for writing; NULL until then, or when not worth it */
+	struct MHD_Response *br;
+	atomic_int br_state; /* HTTP_BR_NONE, _QUEUED or _DONE */
 	const char *body;  /* plain's body in memory (freed with plain), or
 			      NULL when it is a file */
 	int fd;		   /* the file plain sends (closed with plain), or -1 */
 	int upload;	   /* an upload (req.upload): answers Range */
-	size_t len, gzlen; /* body sizes */
+	size_t len, gzlen, brlen; /* body sizes */
 	size_t bytes;	   /* memory held, for the cache cap */
 };
 
@@ -355,6 +378,8 @@ http_entry_free(struct http_entry *e)
 		MHD_destroy_response(e->plain);
 	if (e->gz)
 		MHD_destroy_response(e->gz);
+	if (e->br)
+		MHD_destroy_response(e->br);
 	free(e->key);
 	free(e);
 }
@@ -429,6 +454,8 @@ http_entry_new(const char *key, const struct req *q, char *body, size_t len,
 	}
 	snprintf(e->etag, sizeof(e->etag), "\"%s\"", hex);
 	snprintf(e->gzetag, sizeof(e->gzetag), "\"%s-gz\"", hex);
+	snprintf(e->bretag, sizeof(e->bretag), "\"%s-br\"", hex);
+	e->serial = atomic_fetch_add(&http.serial, 1) + 1;
 	e->rev = rev;
 	e->item_id = q->dep_item;
 	e->upload = q->upload;
@@ -488,6 +515,20 @@ fail:
 	return NULL;
 }
 
+/* The response of e for what the client accepts (enc, from
+ * http_accept_encoding): brotli when made and wanted at least as much as
+ * gzip (or gzip is refused), then gzip, then identity. */
+static struct MHD_Response *
+http_pick(const struct http_entry *e, int enc)
+{
+	if (e->br && (enc & HTTP_ENC_BR) &&
+	    ((enc & HTTP_ENC_BR_FIRST) || !(enc & HTTP_ENC_GZIP)))
+		return e->br;
+	if (e->gz && (enc & HTTP_ENC_GZIP))
+		return e->gz;
+	return e->plain;
+}
+
 /* 1 when the request's validators match (answer 304): If-None-Match wins
  * over If-Modified-Since, as RFC 9110 says. */
 static int
@@ -500,7 +541,8 @@ http_not_modified(struct MHD_Connection *c, const struct http_entry *e)
 	    MHD_HTTP_HEADER_IF_NONE_MATCH);
 	if (inm != NULL) /* weak comparison: W/ prefixes do not matter */
 		return strcmp(inm, "*") == 0 || strstr(inm, e->etag) != NULL ||
-		    strstr(inm, e->gzetag) != NULL;
+		    strstr(inm, e->gzetag) != NULL ||
+		    strstr(inm, e->bretag) != NULL;
 	ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
 	if (ims != NULL && (t = http_parse_date(ims)) != (time_t)-1)
@@ -510,10 +552,10 @@ http_not_modified(struct MHD_Connection *c, const struct http_entry *e)
 
 /* A 304 answer carrying the entry's validators. */
 static enum MHD_Result
-http_queue_304(struct MHD_Connection *c, struct http_entry *e, int gzip,
+http_queue_304(struct MHD_Connection *c, struct http_entry *e, int enc,
     struct http_req *r)
 {
-	struct MHD_Response *resp;
+	struct MHD_Response *resp, *pick = http_pick(e, enc);
 	enum MHD_Result ret;
 	const char *cc;
 	char lm[64];
@@ -525,7 +567,9 @@ http_queue_304(struct MHD_Connection *c, struct http_entry *e, int gzip,
 	http_security_headers(resp);
 	http_http_date(e->lastmod, lm, sizeof(lm));
 	MHD_add_response_header(resp, "ETag",
-	    gzip && e->gz ? e->gzetag : e->etag);
+	    pick == e->br ? e->bretag
+	    : pick == e->gz ? e->gzetag
+	                    : e->etag);
 	MHD_add_response_header(resp, "Last-Modified", lm);
 	cc = MHD_get_response_header(e->plain, "Cache-Control");
 	if (cc)
@@ -678,10 +722,10 @@ http_queue_part(struct MHD_Connection *c, struct http_entry *e, uint64_t from,
 	return 1;
 }
 
-/* Answers from entry e: 304, a part of an upload (206, 416), gzip or
- * identity. Call with e alive (under the cache lock, or owned). */
+/* Answers from entry e: 304, a part of an upload (206, 416), brotli, gzip
+ * or identity. Call with e alive (under the cache lock, or owned). */
 static enum MHD_Result
-http_queue_entry(struct MHD_Connection *c, struct http_entry *e, int gzip,
+http_queue_entry(struct MHD_Connection *c, struct http_entry *e, int enc,
     struct http_req *r)
 {
 	struct MHD_Response *resp;
@@ -690,7 +734,7 @@ http_queue_entry(struct MHD_Connection *c, struct http_entry *e, int gzip,
 	int k;
 
 	if (http_not_modified(c, e))
-		return http_queue_304(c, e, gzip, r);
+		return http_queue_304(c, e, enc, r);
 	/* Range is for GET alone (RFC 9110); "bytes=A-B" only */
 	if (e->upload && strcmp(r->method, "GET") == 0 &&
 	    (k = http_range(
@@ -702,17 +746,197 @@ http_queue_entry(struct MHD_Connection *c, struct http_entry *e, int gzip,
 			return ret;
 		/* no descriptor or memory for a part: the whole body */
 	}
-	resp = (gzip && e->gz) ? e->gz : e->plain;
+	resp = http_pick(e, enc);
 	r->status = MHD_HTTP_OK;
 	r->bytes = strcmp(r->method, "HEAD") == 0 ? 0
+	    : resp == e->br                       ? e->brlen
 	    : resp == e->gz                       ? e->gzlen
 	                                          : e->len;
 	return MHD_queue_response(c, MHD_HTTP_OK, resp);
 }
 
+/*
+ * Brotli. At quality 11 a page takes some 12 ms to compress (br.c), 60
+ * times its gzip: too slow for a request to wait for, and a flood of
+ * first requests would pay it again and again. So a cached page is
+ * compressed once, on one thread at idle priority, after the first
+ * request that accepts brotli finds it cached; the readers until then
+ * get gzip. A busy server serves before it compresses.
+ */
+
+/* Asks for e's brotli, once; call under the cache lock. A full queue
+ * leaves e to be asked for again by a later request. */
+static void
+http_br_ask(struct http_entry *e)
+{
+	int none = HTTP_BR_NONE;
+	char *key;
+
+	if (!http.br_running ||
+	    atomic_load_explicit(&e->br_state, memory_order_relaxed) !=
+		HTTP_BR_NONE ||
+	    !atomic_compare_exchange_strong(
+		&e->br_state, &none, HTTP_BR_QUEUED))
+		return;
+	pthread_mutex_lock(&http.br_lock);
+	if (http.br_count < HTTP_BR_QUEUE && (key = strdup(e->key)) != NULL) {
+		http.br_queue[(http.br_head + http.br_count) % HTTP_BR_QUEUE] =
+		    key;
+		http.br_count++;
+		pthread_cond_signal(&http.br_cond);
+	} else
+		atomic_store(&e->br_state, HTTP_BR_NONE);
+	pthread_mutex_unlock(&http.br_lock);
+}
+
+/* Copies a header of the gzip response but its coding and tag. */
+static enum MHD_Result
+http_br_header(
+    void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	if (kind == MHD_HEADER_KIND &&
+	    strcasecmp(key, "Content-Encoding") != 0 &&
+	    strcasecmp(key, "ETag") != 0)
+		MHD_add_response_header(cls, key, value);
+	return MHD_YES;
+}
+
+/* The cached entry of key, if it is the one numbered serial; call under
+ * the cache lock. */
+static struct http_entry *
+http_br_find(const char *key, unsigned long long serial)
+{
+	struct http_entry *e;
+
+	for (e = http.bucket[http_hash(key)]; e != NULL; e = e->next)
+		if (strcmp(e->key, key) == 0)
+			return serial == 0 || e->serial == serial ? e : NULL;
+	return NULL;
+}
+
+/* Compresses the page cached under key and keeps the result beside its
+ * gzip, when it is smaller and fits in the cache's cap. The body is
+ * copied out, and compressed with no lock held: the entry may be dropped
+ * or replaced meanwhile, which its serial number tells. */
+static void
+http_br_make(const char *key)
+{
+	struct http_entry *e;
+	struct MHD_Response *resp = NULL;
+	unsigned long long serial = 0;
+	char *copy = NULL, *out = NULL;
+	size_t len = 0, gzlen = 0, n = 0;
+
+	pthread_rwlock_rdlock(&http.cache_lock);
+	e = http_br_find(key, 0);
+	if (e != NULL && atomic_load(&e->br_state) == HTTP_BR_QUEUED) {
+		if (e->gz != NULL && e->body != NULL &&
+		    e->len <= HTTP_BR_MAX_BODY &&
+		    (copy = malloc(e->len)) != NULL) {
+			memcpy(copy, e->body, e->len);
+			len = e->len;
+			gzlen = e->gzlen;
+			serial = e->serial;
+		} else /* it stays in gzip */
+			atomic_store(&e->br_state, HTTP_BR_DONE);
+	}
+	pthread_rwlock_unlock(&http.cache_lock);
+	if (copy == NULL)
+		return;
+	out = br_compress(copy, len, &n);
+	free(copy);
+	if (out != NULL && n >= gzlen) { /* not worth a third copy */
+		free(out);
+		out = NULL;
+	}
+	if (out != NULL &&
+	    (resp = MHD_create_response_from_buffer_with_free_callback(
+		 n, out, http_free_body)) == NULL)
+		free(out);
+	pthread_rwlock_wrlock(&http.cache_lock);
+	if ((e = http_br_find(key, serial)) != NULL) {
+		if (resp != NULL && e->br == NULL &&
+		    http.cache_bytes + n <= http.site->conf.cache_max) {
+			MHD_get_response_headers(e->gz, http_br_header, resp);
+			MHD_add_response_header(resp, "Content-Encoding", "br");
+			MHD_add_response_header(resp, "ETag", e->bretag);
+			e->br = resp;
+			e->brlen = n;
+			e->bytes += n;
+			http.cache_bytes += n;
+			resp = NULL;
+		}
+		atomic_store(&e->br_state, HTTP_BR_DONE);
+	}
+	pthread_rwlock_unlock(&http.cache_lock);
+	if (resp != NULL)
+		MHD_destroy_response(resp);
+}
+
+static void *
+http_br_main(void *arg)
+{
+	struct sched_param sp = {0};
+	char *key;
+
+	(void)arg;
+	/* runs only when no other thread wants the processor */
+	(void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+	pthread_mutex_lock(&http.br_lock);
+	while (!http.br_stop) {
+		if (http.br_count == 0) {
+			pthread_cond_wait(&http.br_cond, &http.br_lock);
+			continue;
+		}
+		key = http.br_queue[http.br_head];
+		http.br_head = (http.br_head + 1) % HTTP_BR_QUEUE;
+		http.br_count--;
+		pthread_mutex_unlock(&http.br_lock);
+		http_br_make(key);
+		free(key);
+		pthread_mutex_lock(&http.br_lock);
+	}
+	pthread_mutex_unlock(&http.br_lock);
+	return NULL;
+}
+
+/* Starts the brotli thread; without it pages go out in gzip alone. */
+static void
+http_br_start(void)
+{
+	pthread_mutex_init(&http.br_lock, NULL);
+	pthread_cond_init(&http.br_cond, NULL);
+	http.br_running =
+	    pthread_create(&http.br_thread, NULL, http_br_main, NULL) == 0;
+	if (!http.br_running)
+		fprintf(stderr, "herald: no brotli thread: pages go out in "
+		                "gzip alone\n");
+}
+
+/* Stops the brotli thread and drops what it had still to do. */
+static void
+http_br_stop(void)
+{
+	if (http.br_running) {
+		pthread_mutex_lock(&http.br_lock);
+		http.br_stop = 1;
+		pthread_cond_signal(&http.br_cond);
+		pthread_mutex_unlock(&http.br_lock);
+		pthread_join(http.br_thread, NULL);
+		http.br_running = 0;
+	}
+	while (http.br_count > 0) {
+		free(http.br_queue[http.br_head]);
+		http.br_head = (http.br_head + 1) % HTTP_BR_QUEUE;
+		http.br_count--;
+	}
+	pthread_mutex_destroy(&http.br_lock);
+	pthread_cond_destroy(&http.br_cond);
+}
+
 /* Answers from the cache when it holds a live page for key; -1 when not. */
 static int
-http_cache_answer(struct MHD_Connection *c, const char *key, int gzip,
+http_cache_answer(struct MHD_Connection *c, const char *key, int enc,
     time_t now, struct http_req *r)
 {
 	struct http_entry *e;
@@ -727,7 +951,9 @@ http_cache_answer(struct MHD_Connection *c, const char *key, int gzip,
 	 * response, so the entry may go once the lock is released. */
 	if (e != NULL && (e->expires == 0 || now < e->expires)) {
 		atomic_store_explicit(&e->used, 1, memory_order_relaxed);
-		ret = http_queue_entry(c, e, gzip, r) == MHD_YES ? 1 : 0;
+		if ((enc & HTTP_ENC_BR) && e->gz != NULL)
+			http_br_ask(e);
+		ret = http_queue_entry(c, e, enc, r) == MHD_YES ? 1 : 0;
 	}
 	pthread_rwlock_unlock(&http.cache_lock);
 	return ret;
@@ -911,23 +1137,73 @@ http_check(struct MHD_Connection *c, const char *url, const char *method,
 	return 0;
 }
 
-/* 1 when Accept-Encoding names gzip without refusing it by "q=0". */
+/* A qvalue at p ("0", "0.5", "1", "1.000") in thousandths; 0 when
+ * malformed, so that a coding is refused when in doubt (identity is
+ * always there to fall back on). */
 static int
-http_wants_gzip(struct MHD_Connection *c)
+http_qvalue(const char *p)
 {
-	const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	const char *p;
+	int q = 0, scale = 100;
 
-	if (ae == NULL || (p = strstr(ae, "gzip")) == NULL)
+	if (*p != '0' && *p != '1')
 		return 0;
-	for (p += 4; *p == ' '; p++)
-		;
-	if (*p != ';')
-		return 1;
-	for (p++; *p == ' '; p++)
-		;
-	return !(p[0] == 'q' && p[1] == '=' && strtod(p + 2, NULL) <= 0.0);
+	q = (*p++ - '0') * 1000;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9' && scale > 0; p++, scale /= 10)
+			q += (*p - '0') * scale;
+	return q > 1000 ? 1000 : q;
+}
+
+int
+http_accept_encoding(const char *ae)
+{
+	int qg = -1, qb = -1, qstar = -1, q, enc = 0;
+	const char *p = ae, *tok;
+	size_t n;
+
+	if (ae == NULL)
+		return 0;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		for (tok = p; *p && *p != ',' && *p != ';' && *p != ' ' &&
+		     *p != '\t';
+		     p++)
+			;
+		n = (size_t)(p - tok);
+		q = 1000;
+		while (*p != '\0' && *p != ',') {
+			if (*p++ != ';')
+				continue;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if ((*p == 'q' || *p == 'Q') && p[1] == '=')
+				q = http_qvalue(p + 2);
+		}
+		if (n == 0)
+			continue;
+		/* a coding named twice: the first says it */
+		if (((n == 4 && strncasecmp(tok, "gzip", 4) == 0) ||
+		        (n == 6 && strncasecmp(tok, "x-gzip", 6) == 0)) &&
+		    qg < 0)
+			qg = q;
+		else if (n == 2 && strncasecmp(tok, "br", 2) == 0 && qb < 0)
+			qb = q;
+		else if (n == 1 && *tok == '*' && qstar < 0)
+			qstar = q;
+	}
+	/* "*" stands for every coding not named */
+	if (qg < 0)
+		qg = qstar < 0 ? 0 : qstar;
+	if (qb < 0)
+		qb = qstar < 0 ? 0 : qstar;
+	if (qg > 0)
+		enc |= HTTP_ENC_GZIP;
+	if (qb > 0)
+		enc |= HTTP_ENC_BR;
+	if (qb > 0 && qb >= qg)
+		enc |= HTTP_ENC_BR_FIRST;
+	return enc;
 }
 
 static void
@@ -995,13 +1271,15 @@ http_answer(struct MHD_Connection *c, struct http_req *r, const char *url,
 	enum MHD_Result ret;
 	char *body;
 	size_t len;
-	int gzip = http_wants_gzip(c), hit, cacheable;
+	int enc = http_accept_encoding(MHD_lookup_connection_value(c,
+	        MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING)),
+	    hit, cacheable;
 	time_t now = time(NULL);
 	const char *cc;
 	long long rev;
 
 	if (status == 0 && strcmp(r->method, "POST") != 0 &&
-	    (hit = http_cache_answer(c, url, gzip, now, r)) != -1)
+	    (hit = http_cache_answer(c, url, enc, now, r)) != -1)
 		return hit ? MHD_YES : MHD_NO;
 	rev = atomic_load(&http.rev);
 	memset(&q, 0, sizeof(q));
@@ -1064,7 +1342,7 @@ http_answer(struct MHD_Connection *c, struct http_req *r, const char *url,
 			ret = MHD_NO;
 			goto done;
 		}
-		ret = http_queue_entry(c, e, gzip, r);
+		ret = http_queue_entry(c, e, enc, r);
 		if (!cacheable || !http_cache_put(e))
 			http_entry_free(e);
 		goto done;
@@ -1349,6 +1627,7 @@ http_serve(struct site *site)
 	pthread_rwlock_init(&http.cache_lock, NULL);
 	pthread_mutex_init(&http.watch_lock, NULL);
 	pthread_mutex_init(&http.dbs_lock, NULL);
+	http_br_start();
 	if (http_listen_addr(site->conf.listen, &ss, &v6) == -1) {
 		fprintf(stderr, "herald: bad listen address \"%s\" (want "
 		                "ADDR:PORT)\n",
@@ -1426,6 +1705,7 @@ http_serve(struct site *site)
 	news_thread_stop();
 	rc = 0;
 done:
+	http_br_stop();
 	http_cache_clear();
 	files_free(http.files);
 	for (i = 0; i < http.ndbs; i++)

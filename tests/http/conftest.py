@@ -347,6 +347,22 @@ class Herald:
 
 # -- helpers used by several test files ------------------------------------
 
+def brotli_answer(h, path, accept="gzip, deflate, br", tries=100):
+    """path in brotli from server h. A page is compressed in brotli on the
+    side, after a request that accepts brotli finds it cached (gzip until
+    then), so this asks again until it comes: at most tries times, 50 ms
+    apart. Fails when it never does."""
+    seen = []
+    for _ in range(tries):
+        r = h.get(path, headers={"Accept-Encoding": accept})
+        if r.status == 200 and r.header("Content-Encoding") == "br":
+            return r
+        seen.append((r.status, r.header("Content-Encoding")))
+        time.sleep(0.05)
+    pytest.fail("%s never came in brotli (Accept-Encoding: %s): %s"
+                % (path, accept, seen[-3:]))
+
+
 def assert_site_look(body, what=""):
     """An error (or any) page in the site's look: site name and <main>."""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body

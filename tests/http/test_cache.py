@@ -12,15 +12,18 @@ across a later change keeps its older stamp, and one rendered again gets
 the new one. Each test waits a second before its change so the two differ.
 """
 
+import gzip
 import os
 import sqlite3
 import subprocess
 import tempfile
 import time
 
+import brotli
 import pytest
 
 from adminlib import AdminHerald, item_id_of
+from conftest import brotli_answer
 
 PW = "correct-horse-battery-1"
 EDITOR = "editor@example.org"
@@ -103,6 +106,8 @@ def wait_for(srv, path, text, limit=10.0):
 def test_admin_edit_drops_only_what_it_touches(editor, srv):
     a, sa = publish(editor, "Alpha original")
     _, sb = publish(editor, "Bravo untouched")
+    # the brotli made beside a cached page goes with it
+    old_br = {p: brotli_answer(srv, p) for p in ("/news/" + sa, "/news/")}
     lm_b, _ = stamp(srv, "/news/" + sb)
     lm_list, _ = stamp(srv, "/news/")
     lm_home, _ = stamp(srv, "/")
@@ -113,6 +118,14 @@ def test_admin_edit_drops_only_what_it_touches(editor, srv):
     assert r.status == 303, r
     # the edited page, its listing and the home page show the edit at once
     assert "Alpha edited" in srv.get("/news/" + sa).text
+    for path, r in old_br.items():
+        br = srv.get(path, headers={"Accept-Encoding": "br, gzip"})
+        body = brotli.decompress(br.body) if br.header(
+            "Content-Encoding") == "br" else gzip.decompress(br.body)
+        assert b"Alpha edited" in body, path
+        assert br.header("ETag") != r.header("ETag"), path
+        br = brotli_answer(srv, path)
+        assert b"Alpha edited" in brotli.decompress(br.body), path
     lm, text = stamp(srv, "/news/")
     assert "Alpha edited" in text and "Alpha original" not in text
     assert lm != lm_list

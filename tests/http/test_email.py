@@ -110,15 +110,20 @@ def test_no_email_address_in_error_pages(herald):
         assert not found, "%s: %s" % (path, found)
 
 
-def test_no_email_address_in_gzip_bodies(herald):
+def test_no_email_address_in_compressed_bodies(herald):
     import gzip
+
+    import brotli
+    from conftest import brotli_answer
     known = known_addresses()
     for path in ("/", PRESS_RELEASE):
         r = herald.get(path, headers={"Accept-Encoding": "gzip"})
-        body = gzip.decompress(r.body) if r.header(
-            "Content-Encoding") == "gzip" else r.body
-        found = emailscan.scan(body, known)
+        assert r.header("Content-Encoding") == "gzip", path
+        found = emailscan.scan(gzip.decompress(r.body), known)
         assert not found, "%s (gzip): %s" % (path, found)
+        r = brotli_answer(herald, path)
+        found = emailscan.scan(brotli.decompress(r.body), known)
+        assert not found, "%s (br): %s" % (path, found)
 
 
 def test_every_email_button_posts_to_the_reveal_form(site):

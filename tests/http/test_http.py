@@ -1,4 +1,4 @@
-"""HTTP behaviour of herald serve: keep-alive, HEAD, gzip, validators and
+"""HTTP behaviour of herald serve: keep-alive, HEAD, gzip, brotli, validators and
 304, caching headers, security headers on every answer, fingerprinted
 static assets, the access log, and the size of an article page."""
 
@@ -6,9 +6,10 @@ import gzip
 import re
 import time
 
+import brotli
 import pytest
 
-from conftest import assert_security_headers, assert_site_look
+from conftest import assert_security_headers, assert_site_look, brotli_answer
 
 PRESS_RELEASE = ("/press-releases/holding-back-progress-the-barriers-to-"
                  "ending-trafficking-in-persons")
@@ -130,6 +131,96 @@ def test_no_gzip_when_refused(herald):
     assert r.status == 200
     assert r.header("Content-Encoding") in (None, "identity")
     assert r.body.lstrip().lower().startswith(b"<!doctype html")
+
+
+# -- brotli --------------------------------------------------------------
+
+def codings(r):
+    return r.header("Content-Encoding") or "identity"
+
+
+@pytest.mark.parametrize("path", ["/", PRESS_RELEASE, "css"])
+def test_brotli_when_asked(herald, path):
+    if path == "css":
+        path = css_path(herald)
+    plain = herald.get(path, headers={"Accept-Encoding": "identity"})
+    gz = herald.get(path, headers={"Accept-Encoding": "gzip"})
+    br = brotli_answer(herald, path)
+    assert brotli.decompress(br.body) == plain.body, (
+        "brotli body of %s does not decode to the identity body" % path)
+    assert len(br.body) < len(gz.body) < len(plain.body), (
+        "%s: brotli %d, gzip %d, identity %d bytes"
+        % (path, len(br.body), len(gz.body), len(plain.body)))
+    assert br.header("Content-Length") == str(len(br.body))
+    # a representation of its own: its own tag, and caches told to vary
+    tags = {plain.header("ETag"), gz.header("ETag"), br.header("ETag")}
+    assert len(tags) == 3, "shared ETags: %s" % tags
+    assert "accept-encoding" in br.header("Vary", "").lower()
+    for name in ("Content-Type", "Cache-Control", "Last-Modified"):
+        assert br.header(name) == plain.header(name), name
+    assert_security_headers(br.header, path + " (br)")
+
+
+def test_first_answer_does_not_wait_for_brotli(make_herald):
+    """A page's first answers go out in gzip while its brotli is made on
+    the side; the brotli, once there, is the same page."""
+    h = make_herald()
+    first = h.get("/", headers={"Accept-Encoding": "gzip, br"})
+    assert first.status == 200 and codings(first) == "gzip"
+    br = brotli_answer(h, "/", accept="gzip, br")
+    assert brotli.decompress(br.body) == gzip.decompress(first.body)
+    assert br.header("ETag") == first.header("ETag").replace("-gz", "-br")
+
+
+# Accept-Encoding, with its q-values, against the coding sent once a
+# page's brotli is made.
+ACCEPT = [
+    ("gzip, deflate, br", "br"),
+    ("br", "br"),
+    ("BR", "br"),
+    ("br;q=0.001", "br"),
+    ("gzip;q=0.5, br", "br"),
+    ("br;q=0.5, gzip;q=0.5", "br"),
+    ("*", "br"),
+    ("br;q=0, gzip", "gzip"),
+    ("br ; q=0 , gzip", "gzip"),
+    ("gzip;q=1.0, br;q=0.5", "gzip"),
+    ("br;q=0, *", "gzip"),
+    ("x-gzip", "gzip"),
+    ("br;q=0.0, gzip;q=0", "identity"),
+    ("*;q=0", "identity"),
+    ("identity", "identity"),
+    ("br;q=x", "identity"),    # unreadable: refused, to be safe
+    ("deflate", "identity"),
+    ("", "identity"),
+]
+
+
+@pytest.mark.parametrize("accept,want", ACCEPT)
+def test_accept_encoding_q_values(herald, accept, want):
+    brotli_answer(herald, "/")
+    r = herald.get("/", headers={"Accept-Encoding": accept})
+    assert r.status == 200
+    assert codings(r) == want, "Accept-Encoding %r: got %s, want %s" % (
+        accept, codings(r), want)
+    body = {"br": brotli.decompress, "gzip": gzip.decompress,
+            "identity": lambda b: b}[want](r.body)
+    assert body.lstrip().lower().startswith(b"<!doctype html")
+
+
+def test_brotli_validators_and_head(herald):
+    br = brotli_answer(herald, PRESS_RELEASE)
+    tag = br.header("ETag")
+    assert tag.endswith('-br"'), tag
+    r = herald.get(PRESS_RELEASE, headers={"Accept-Encoding": "br",
+                                           "If-None-Match": tag})
+    assert r.status == 304 and r.body == b"" and r.header("ETag") == tag
+    # the brotli tag names this page in any coding
+    r = herald.get(PRESS_RELEASE, headers={"If-None-Match": tag})
+    assert r.status == 304
+    r = herald.head(PRESS_RELEASE, headers={"Accept-Encoding": "br"})
+    assert r.status == 200 and r.body == b"" and codings(r) == "br"
+    assert r.header("Content-Length") == str(len(br.body))
 
 
 # -- validators, 304, caching -----------------------------------------------

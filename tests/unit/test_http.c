@@ -1,10 +1,65 @@
 /* test_http.c: the Range header of upload requests (http_range): a table
- * of headers and body sizes against the part they ask for. */
+ * of headers and body sizes against the part they ask for; and the codings
+ * an Accept-Encoding header allows (http_accept_encoding). */
 #include <stdint.h>
 #include <string.h>
 
 #include "extern.h"
 #include "unit.h"
+
+static void
+test_http_accept(void)
+{
+	enum {
+		GZ = HTTP_ENC_GZIP,
+		BR = HTTP_ENC_BR,
+		BR1 = HTTP_ENC_BR | HTTP_ENC_BR_FIRST
+	};
+	static const struct {
+		const char *h;
+		int want;
+	} cases[] = {
+	    {NULL, 0},
+	    {"", 0},
+	    {"identity", 0},
+	    {"gzip", GZ},
+	    {"GZip", GZ},
+	    {"x-gzip", GZ},
+	    {"gzip, deflate, br", GZ | BR1},
+	    {"gzip, deflate, br, zstd", GZ | BR1},
+	    {"br", BR1},
+	    {"gzip;q=0.5, br", GZ | BR1},
+	    {"gzip, br;q=0.5", GZ | BR},
+	    {"gzip;q=0.5,br;q=0.5", GZ | BR1}, /* a tie: the smaller */
+	    {"br;q=0, gzip", GZ},
+	    {"br; q=0 , gzip ; q=1", GZ},
+	    {"br;Q=0, gzip", GZ},
+	    {"gzip;q=0", 0},
+	    {"gzip;q=0.000", 0},
+	    {"gzip;q=0.001", GZ},
+	    {"gzip;q=1.000", GZ},
+	    {"gzip;q=", 0},   /* unreadable: refused */
+	    {"gzip;q=abc", 0},
+	    {"gzip;q=2", 0},
+	    {"gzip;level=1;q=0.5", GZ},
+	    {"*", GZ | BR1},
+	    {"*;q=0", 0},
+	    {"br;q=0, *", GZ},
+	    {"*;q=0.1, gzip", GZ | BR},
+	    {"gzip, gzip;q=0", GZ}, /* named twice: the first says it */
+	    {"gzipx, brotli, b", 0},
+	    {",,, ;q=1, br", BR1},
+	    {"deflate;q=0.5", 0},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		int got = http_accept_encoding(cases[i].h);
+
+		CHECK(got == cases[i].want, "Accept-Encoding %s: %d, want %d",
+		    cases[i].h ? cases[i].h : "(none)", got, cases[i].want);
+	}
+}
 
 void
 test_http(void)
@@ -65,4 +120,6 @@ test_http(void)
 			    "Range %s: the outputs stay untouched",
 			    cases[i].h ? cases[i].h : "(none)");
 	}
+
+	test_http_accept();
 }

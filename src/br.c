@@ -1,0 +1,39 @@
+/* br.c: brotli of a whole body, for the server's cached pages. Quality 11
+ * (the smallest): on 40 article pages of a 10,000-item export it made
+ * 2,627 bytes on average against 3,516 for gzip at level 6 (25% fewer),
+ * for 12 ms a page against 0.2 ms, which is why http.c runs it on a thread
+ * of its own, at idle priority, after a page is cached. Quality 5 saved
+ * 12%, 10 saved 23% for 4.6 ms. The window is the smallest that holds the
+ * body: the same bytes as the largest for these sizes, in less memory. */
+#include <stdlib.h>
+
+#include <brotli/encode.h>
+
+#include "extern.h"
+
+#define BR_QUALITY 11
+
+char *
+br_compress(const char *data, size_t len, size_t *outlen)
+{
+	unsigned char *out;
+	size_t cap, n;
+	int lgwin = BROTLI_MIN_WINDOW_BITS;
+
+	if (len == 0 || len > ((size_t)1 << BROTLI_MAX_WINDOW_BITS) * 16)
+		return NULL;
+	while (lgwin < BROTLI_MAX_WINDOW_BITS &&
+	    ((size_t)1 << lgwin) - 16 < len)
+		lgwin++;
+	if ((cap = BrotliEncoderMaxCompressedSize(len)) == 0 ||
+	    (out = malloc(cap)) == NULL)
+		return NULL;
+	n = cap;
+	if (!BrotliEncoderCompress(BR_QUALITY, lgwin, BROTLI_MODE_TEXT, len,
+	        (const uint8_t *)data, &n, out)) {
+		free(out);
+		return NULL;
+	}
+	*outlen = n;
+	return (char *)out;
+}
