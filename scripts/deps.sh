@@ -16,14 +16,16 @@ cd "$(dirname "$0")/.."
 # it sends its first mail).
 # Tests: pytest and the Python modules of the HTTP tests, Chromium for the
 # browser tests, mandoc for the man pages, xmllint for feeds and sitemaps,
-# strace to see uploads leave with sendfile (tests/http/test_uploads.py).
+# strace to see uploads leave with sendfile (tests/http/test_uploads.py),
+# nginx with its brotli_static module to serve an export (test_export.py,
+# make bench), python3-brotli to decode brotli answers.
 PKGS="build-essential pkg-config clang
 libmicrohttpd-dev libsqlite3-dev libmd4c-dev libsodium-dev
 libcurl4-openssl-dev libgumbo-dev libstemmer-dev libdeflate-dev libbrotli-dev
 liboath-dev libvips-dev libmagic-dev
 python3 python3-pytest python3-aiosmtpd python3-feedparser python3-icalendar python3-brotli
 chromium mandoc libxml2-utils curl ca-certificates newsboat nginx-light
-strace"
+libnginx-mod-http-brotli-static strace"
 
 # Node.js and npm: keep a node/npm that is already there (e.g. from
 # NodeSource): Debian's nodejs/npm would conflict with it.

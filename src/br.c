@@ -20,7 +20,7 @@ br_compress(const char *data, size_t len, size_t *outlen)
 	size_t cap, n;
 	int lgwin = BROTLI_MIN_WINDOW_BITS;
 
-	if (len == 0 || len > ((size_t)1 << BROTLI_MAX_WINDOW_BITS) * 16)
+	if (len == 0 || len > BR_MAX_BODY)
 		return NULL;
 	while (lgwin < BROTLI_MAX_WINDOW_BITS &&
 	    ((size_t)1 << lgwin) - 16 < len)

@@ -1,8 +1,10 @@
 /* export.c: the whole public site as files, for nginx, a CDN or an object
  * store: every page reachable from the home page, the sitemap and the
  * feeds, rendered in-process by the same code the server answers with
- * (so the bodies are the server's), written with .gz twins, across
- * threads. Forms, search and the API stay on the origin server.
+ * (so the bodies are the server's), written with .gz twins (and .br ones
+ * with --brotli: slow, at brotli's quality 11, so only for files written
+ * or missing their twin), across threads. Forms, search and the API stay
+ * on the origin server.
  *
  * Each run leaves its state in OUT.herald-export, beside the folder (a
  * sync to a CDN does not carry it): the revision and time
@@ -57,6 +59,8 @@ struct export
 	const char *dir; /* where the files go: out, or its staging folder */
 	int fresh;	 /* out did not exist: written in dir, then renamed */
 	int incremental; /* known paths are rendered only when forced */
+	int brotli;	 /* .br twins too */
+	int old_brotli;	 /* the earlier run's */
 	pthread_mutex_t lock;
 	pthread_cond_t more;
 	struct export_path *bucket[EXPORT_BUCKETS];
@@ -64,7 +68,7 @@ struct export
 	size_t nqueue, cap, next;
 	size_t busy; /* threads rendering now */
 	size_t npaths;
-	long long files, written, bytes, gzbytes, removed;
+	long long files, written, bytes, gzbytes, brbytes, removed;
 	int failed;
 	char err[512];
 	time_t lastmod; /* the content's last change, as the server has it */
@@ -429,9 +433,11 @@ export_compressible(const char *ctype)
 		strstr(ctype, "json") || strstr(ctype, "svg"));
 }
 
-/* Writes f.gz next to f, the server's own gzip bytes; 0 or -1. */
+/* Writes f.gz next to f, the server's own gzip bytes, their size in
+ * *gzlen; 0 or -1. */
 static int
-export_gz(struct export *x, const char *f, const char *data, size_t len)
+export_gz(struct export *x, const char *f, const char *data, size_t len,
+    size_t *gzlen)
 {
 	char gzf[8192];
 	char *out;
@@ -444,6 +450,49 @@ export_gz(struct export *x, const char *f, const char *data, size_t len)
 	rc = export_write(x, gzf, out, outlen) == -1 ? -1 : 0;
 	pthread_mutex_lock(&x->lock);
 	x->gzbytes += (long long)outlen;
+	pthread_mutex_unlock(&x->lock);
+	free(out);
+	*gzlen = outlen;
+	return rc;
+}
+
+/*
+ * The .br twin of f (a compressible page of len bytes, gzlen in gzip)
+ * when brotli is on: the server's own brotli bytes, where the server
+ * would send them (smaller than the gzip; not too big), made only when f
+ * was just written (written) or the twin is missing, since the same page
+ * gives the same bytes. With brotli off, or when not worth it, a twin
+ * left by an earlier run is deleted. 0 or -1.
+ */
+static int
+export_br(struct export *x, const char *f, const char *data, size_t len,
+    size_t gzlen, int written)
+{
+	char brf[8192], *out;
+	size_t n;
+	int rc;
+
+	snprintf(brf, sizeof(brf), "%s.br", f);
+	if (!x->brotli) {
+		/* a run after one with brotli is a full run: every twin goes */
+		if (!x->fresh && (written || x->old_brotli))
+			(void)unlink(brf);
+		return 0;
+	}
+	if (!x->fresh && !written && access(brf, F_OK) == 0)
+		return 0;
+	out = br_compress(data, len, &n);
+	if (out == NULL && len <= BR_MAX_BODY)
+		return -1;
+	if (out == NULL || n >= gzlen) {
+		free(out);
+		if (!x->fresh)
+			(void)unlink(brf);
+		return 0;
+	}
+	rc = export_write(x, brf, out, n) == -1 ? -1 : 0;
+	pthread_mutex_lock(&x->lock);
+	x->brbytes += (long long)n;
 	pthread_mutex_unlock(&x->lock);
 	free(out);
 	return rc;
@@ -462,21 +511,23 @@ export_fail(struct export *x, const char *what, const char *a)
 	pthread_mutex_unlock(&x->lock);
 }
 
-/* Deletes the file of path and its .gz twin (a page that is gone). */
+/* Deletes the file of path and its twins (a page that is gone). */
 static void
 export_remove(struct export *x, const char *path)
 {
-	char *f, gzf[8192];
+	char *f, twin[8192];
 
 	if ((f = export_file(x, path)) == NULL)
 		return;
-	snprintf(gzf, sizeof(gzf), "%s.gz", f);
 	if (unlink(f) == 0) {
 		pthread_mutex_lock(&x->lock);
 		x->removed++;
 		pthread_mutex_unlock(&x->lock);
 	}
-	(void)unlink(gzf);
+	snprintf(twin, sizeof(twin), "%s.gz", f);
+	(void)unlink(twin);
+	snprintf(twin, sizeof(twin), "%s.br", f);
+	(void)unlink(twin);
 	free(f);
 }
 
@@ -493,7 +544,8 @@ export_one(struct export *x, struct db *db, struct export_seen *seen,
 {
 	struct req q;
 	char *f, *key = NULL, *ids = NULL;
-	int w, ok = 0;
+	size_t gzlen = 0;
+	int w, ok = 0, twins;
 
 	memset(&q, 0, sizeof(q));
 	q.a = arena_new();
@@ -507,13 +559,16 @@ export_one(struct export *x, struct db *db, struct export_seen *seen,
 	buf_init(&q.out, (size_t)64 << 20);
 	page_dispatch(&q);
 	if (q.status == 200 && !q.out.err) {
+		twins =
+		    export_compressible(q.ctype) && q.out.len >= EXPORT_GZ_MIN;
 		if ((f = export_file(x, e->path)) == NULL ||
 		    export_mkdirs(f) == -1 ||
 		    (w = export_write(x, f, q.out.data ? q.out.data : "",
 			 q.out.len)) == -1 ||
-		    (export_compressible(q.ctype) &&
-			q.out.len >= EXPORT_GZ_MIN &&
-			export_gz(x, f, q.out.data, q.out.len) == -1))
+		    (twins &&
+			(export_gz(x, f, q.out.data, q.out.len, &gzlen) == -1 ||
+			    export_br(x, f, q.out.data, q.out.len, gzlen,
+				w == 0) == -1)))
 			export_fail(x, "cannot write", f ? f : e->path);
 		else {
 			ok = 1;
@@ -611,7 +666,7 @@ export_state_path(const struct export *x, char *path, size_t n)
 /*
  * Text, one record a line, fields split by tabs:
  *   herald-export 1
- *   base URL · rev N · now T · langs L
+ *   base URL · rev N · now T · langs L · brotli 0|1 (none: 0)
  *   P path item_id list_key list_total list_ids   ("-" for none)
  * Paths and keys never hold a tab or a newline (export_skip, page code).
  */
@@ -649,6 +704,8 @@ export_state_read(struct export *x, char *base, size_t baselen)
 		else if (strcmp(f[0], "langs") == 0 && nf == 2)
 			snprintf(
 			    x->old_langs, sizeof(x->old_langs), "%s", f[1]);
+		else if (strcmp(f[0], "brotli") == 0 && nf == 2)
+			x->old_brotli = strcmp(f[1], "1") == 0;
 		else if (strcmp(f[0], "P") == 0 && nf == 6) {
 			n = strlen(f[1]);
 			pthread_mutex_lock(&x->lock);
@@ -687,9 +744,10 @@ export_state_write(struct export *x)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if ((fp = fopen(tmp, "w")) == NULL)
 		return -1;
-	fprintf(fp, "%s\nbase\t%s\nrev\t%lld\nnow\t%lld\nlangs\t%s\n",
+	fprintf(fp,
+	    "%s\nbase\t%s\nrev\t%lld\nnow\t%lld\nlangs\t%s\nbrotli\t%d\n",
 	    EXPORT_STATE_MAGIC, x->site->conf.base_url, x->rev,
-	    (long long)x->now, x->langs);
+	    (long long)x->now, x->langs, x->brotli);
 	for (k = 0; k < EXPORT_BUCKETS; k++)
 		for (e = x->bucket[k]; e; e = e->next)
 			if (e->ok)
@@ -931,7 +989,7 @@ export_rmtree(const char *path)
 }
 
 int
-export_site(struct site *site, const char *out, unsigned jobs, int incremental,
+export_site(struct site *site, const char *out, unsigned jobs, unsigned flags,
     struct export_stats *stats, char *err, size_t errlen)
 {
 	static const char *const seeds[] = {"/", "/robots.txt", "/sitemap.xml",
@@ -945,7 +1003,8 @@ export_site(struct site *site, const char *out, unsigned jobs, int incremental,
 	struct arena *a;
 	const char *langs, *why = NULL;
 	char root[4160], stage[4096], base[1024] = "";
-	int have_state, plan = 0;
+	int have_state, plan = 0,
+			incremental = (flags & EXPORT_INCREMENTAL) != 0;
 	struct stat st;
 
 	memset(&x, 0, sizeof(x));
@@ -972,6 +1031,7 @@ export_site(struct site *site, const char *out, unsigned jobs, int incremental,
 	x.site = site;
 	x.out = out;
 	x.dir = x.fresh ? stage : out;
+	x.brotli = (flags & EXPORT_BROTLI) != 0;
 	x.now = time(NULL);
 	pthread_mutex_init(&x.lock, NULL);
 	pthread_cond_init(&x.more, NULL);
@@ -1000,6 +1060,9 @@ export_site(struct site *site, const char *out, unsigned jobs, int incremental,
 	arena_free(a);
 	if (incremental && !have_state)
 		why = "no state of an earlier run in the folder";
+	else if (incremental && x.brotli != x.old_brotli)
+		why = x.brotli ? "--brotli, unlike the last run"
+			       : "no --brotli, unlike the last run";
 	else if (incremental) {
 		x.incremental = 1;
 		if ((plan = export_plan(&x, db, &why)) == -1) {
@@ -1058,6 +1121,7 @@ end:
 		stats->removed = x.removed;
 		stats->bytes = x.bytes;
 		stats->gzbytes = x.gzbytes;
+		stats->brbytes = x.brbytes;
 		stats->incremental = x.incremental;
 	}
 	for (k = 0; k < EXPORT_BUCKETS; k++)

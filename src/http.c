@@ -32,9 +32,6 @@
 #define HTTP_FD_ENTRY_BYTES 1024
 #define HTTP_FD_MAX 16384 /* files the cache keeps open at most */
 #define HTTP_BR_QUEUE 256 /* pages waiting for their brotli, at most */
-/* Bodies past this stay in gzip: brotli took 2.4 s and 35 MB for the
- * 1.8 MB sitemap of a 10,000-item site, and grows with the size. */
-#define HTTP_BR_MAX_BODY ((size_t)2 << 20)
 #define HTTP_BR_NONE 0	  /* an entry's brotli: not asked for yet */
 #define HTTP_BR_QUEUED 1  /* waiting for the brotli thread */
 #define HTTP_BR_DONE 2	  /* made, or found not worth it */
@@ -831,7 +828,7 @@ http_br_make(const char *key)
 	e = http_br_find(key, 0);
 	if (e != NULL && atomic_load(&e->br_state) == HTTP_BR_QUEUED) {
 		if (e->gz != NULL && e->body != NULL &&
-		    e->len <= HTTP_BR_MAX_BODY &&
+		    e->len <= BR_MAX_BODY &&
 		    (copy = malloc(e->len)) != NULL) {
 			memcpy(copy, e->body, e->len);
 			len = e->len;

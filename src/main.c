@@ -55,9 +55,9 @@ static const struct {
 	    "or list the newsletters and how far they went"},
 	{"export", main_export,
 	    "export --db FILE --out DIR --base-url URL [--config FILE] "
-	    "[--jobs N] [--incremental]",
-	    "write the public site as files (with .gz twins) for nginx or "
-	    "a CDN"},
+	    "[--jobs N] [--incremental] [--brotli]",
+	    "write the public site as files (with .gz, and .br, twins) for "
+	    "nginx or a CDN"},
 	{"import", main_import, "import --db FILE --from DIR",
 	    "import a Hugo or Jekyll Markdown site (again: update it)"},
 	{"help", main_help, "help [COMMAND]", "show this help, or a command's"},
@@ -791,6 +791,7 @@ main_export(int argc, char *argv[])
 	    {"config", required_argument, NULL, 'c'},
 	    {"jobs", required_argument, NULL, 'j'},
 	    {"incremental", no_argument, NULL, 'i'},
+	    {"brotli", no_argument, NULL, 'z'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -804,7 +805,8 @@ main_export(int argc, char *argv[])
 	char err[1024], *end;
 	unsigned long jobs = 0;
 	long n;
-	int c, rc, incremental = 0;
+	unsigned flags = 0;
+	int c, rc;
 
 	if (main_conf("export", argc, argv, opts, keys,
 		sizeof(keys) / sizeof(*keys), &conf, &rc) == -1)
@@ -814,7 +816,9 @@ main_export(int argc, char *argv[])
 		if (c == 'o')
 			out = optarg;
 		else if (c == 'i')
-			incremental = 1;
+			flags |= EXPORT_INCREMENTAL;
+		else if (c == 'z')
+			flags |= EXPORT_BROTLI;
 		else if (c == 'j') {
 			jobs = strtoul(optarg, &end, 10);
 			if (*end != '\0' || jobs == 0 || jobs > 64)
@@ -840,7 +844,7 @@ main_export(int argc, char *argv[])
 	if (site_open(&site, &conf) == -1)
 		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = export_site(&site, out, (unsigned)jobs, incremental, &st, err,
+	rc = export_site(&site, out, (unsigned)jobs, flags, &st, err,
 	    sizeof(err));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	site_close(&site);
@@ -851,10 +855,10 @@ main_export(int argc, char *argv[])
 	fprintf(stderr,
 	    "herald: exported %lld files (%s: %lld pages rendered, %lld "
 	    "files written, %lld the same, %lld removed), %lld bytes (%lld "
-	    "gzip) in %.2f s with %lu threads\n",
+	    "gzip, %lld brotli) in %.2f s with %lu threads\n",
 	    st.files, st.incremental ? "incremental" : "full", st.rendered,
 	    st.written, st.files - st.written, st.removed, st.bytes,
-	    st.gzbytes,
+	    st.gzbytes, st.brbytes,
 	    (double)(t1.tv_sec - t0.tv_sec) +
 		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 	    jobs);

@@ -4,13 +4,15 @@ repository's own deploy/nginx.conf, in front of the live server.
 The crawl of nginx finds the same pages as the crawl of herald itself,
 with the same bodies (the subscription form's token aside: it says when
 a page was made), nginx hands out the .gz twins to clients that take
-gzip, forms and search reach the origin through nginx, and a second
-export writes nothing when nothing changed.
+gzip and the .br twins (--brotli: the server's own brotli bytes) to those
+that take brotli, forms and search reach the origin through nginx, and a
+second export writes nothing when nothing changed.
 
 An incremental export (--incremental) after changes leaves the folder
 exactly as a full export into an empty folder makes it (every file, the
-.gz twins too), while rendering a fraction of the pages; a page that is
-gone is deleted; a change it cannot narrow down makes it a full run.
+.gz twins too, and the .br ones with --brotli), while rendering a
+fraction of the pages; a page that is gone is deleted; a change it cannot
+narrow down makes it a full run, and so does turning --brotli on or off.
 """
 
 import gzip
@@ -23,9 +25,10 @@ import subprocess
 import tempfile
 import time
 
+import brotli
 import pytest
 
-from conftest import ROOT, free_port, herald_path
+from conftest import ROOT, brotli_answer, free_port, herald_path
 from sitecrawl import crawl
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -59,7 +62,7 @@ def site():
     d = tempfile.mkdtemp(prefix="herald-export-")
     os.chmod(d, 0o755)
     out = os.path.join(d, "www")
-    log = export(h, out)
+    log = export(h, out, "--brotli")
     port = free_port()
     conf = open(os.path.join(ROOT, "deploy", "nginx.conf")).read()
     tmp = os.path.join(d, "tmp")
@@ -118,6 +121,10 @@ def test_export_writes_the_site(site):
         page = f.read()
     with open(os.path.join(out, "index.html.gz"), "rb") as f:
         assert gzip.decompress(f.read()) == page
+    # and so is a .br twin (--brotli)
+    with open(os.path.join(out, "index.html.br"), "rb") as f:
+        assert brotli.decompress(f.read()) == page
+    assert re.search(r"\(\d+ gzip, [1-9]\d* brotli\)", site["log"]), site["log"]
 
 
 def test_nginx_serves_the_same_site(site):
@@ -154,6 +161,27 @@ def test_nginx_hands_out_gzip_twins(site):
     st, hdrs, _ = get(port, "/feed.atom")
     hd = {k.lower(): v for k, v in hdrs}
     assert st == 200 and hd["content-type"].startswith("application/atom+xml")
+
+
+def test_nginx_hands_out_brotli_twins(site):
+    h, port, out = site["herald"], site["port"], site["out"]
+    for path, f in (("/", "index.html"), ("/feed.atom", "feed.atom")):
+        st, hdrs, body = get(port, path, {"Accept-Encoding": "gzip, br"})
+        hd = {k.lower(): v for k, v in hdrs}
+        assert st == 200 and hd.get("content-encoding") == "br", path
+        with open(os.path.join(out, f + ".br"), "rb") as fh:
+            assert body == fh.read(), path
+        with open(os.path.join(out, f), "rb") as fh:
+            plain = fh.read()
+        assert brotli.decompress(body) == plain
+        assert len(body) < len(gzip.compress(plain))
+        st, hdrs, _ = get(port, path, {"Accept-Encoding": "gzip"})
+        assert dict((k.lower(), v) for k, v in hdrs).get(
+            "content-encoding") == "gzip", path
+    # byte for byte the brotli the live server sends for the same page
+    live = brotli_answer(h, "/feed.atom")
+    st, _, body = get(port, "/feed.atom", {"Accept-Encoding": "br"})
+    assert body == live.body
 
 
 def test_forms_and_search_reach_the_origin(site):
@@ -237,10 +265,11 @@ def tree(out):
     return files
 
 
-def same_as_full(h, out, tmp_path, name):
-    """The folder out is what a full export into an empty folder makes."""
+def same_as_full(h, out, tmp_path, name, *extra):
+    """The folder out is what a full export into an empty folder makes
+    (with the options extra)."""
     full = str(tmp_path / name)
-    export(h, full)
+    export(h, full, *extra)
     a, b = tree(out), tree(full)
     assert sorted(set(a) - set(b))[:10] == [], "left over"  # noqa
     assert sorted(set(b) - set(a))[:10] == [], "missing"
@@ -351,3 +380,36 @@ def test_incremental_falls_back_to_full(make_herald, tmp_path):
     assert "Renamed for the export" in open(
         os.path.join(out, "index.html"), encoding="utf-8").read()
     same_as_full(h, out, tmp_path, "full")
+
+
+def test_incremental_export_with_brotli(make_herald, tmp_path):
+    from conftest import Herald
+    h = make_herald(cls=Herald)
+    out = str(tmp_path / "www")
+    kind, full_n, _, _ = rendered(export(h, out, "--brotli"))
+    assert kind == "full"
+    brs = [p for p in tree(out) if p.endswith(".br")]
+    assert len(brs) > 50, brs[:5]
+    import_md(h, tmp_path, "edit", "press-releases", PRESS,
+              'title: "Holding back progress, in brotli"\n'
+              "slug: %s\ndate: 2015-06-30T09:00:00+07:00\n"
+              "tags: [trafficking, migration]\n" % PRESS,
+              "The edited text of the press release.")
+    kind, n, _, _ = rendered(export(h, out, "--incremental", "--brotli"))
+    assert kind == "incremental" and 0 < n < full_n
+    with open(os.path.join(out, "press-releases", PRESS, "index.html.br"),
+              "rb") as f:
+        assert b"Holding back progress, in brotli" in brotli.decompress(
+            f.read())
+    same_as_full(h, out, tmp_path, "full-br", "--brotli")
+    # without --brotli: a full run, and no .br twin is left
+    log = export(h, out, "--incremental")
+    assert "a full run: no --brotli, unlike the last run" in log
+    assert rendered(log)[0] == "full"
+    assert not [p for p in tree(out) if p.endswith(".br")]
+    same_as_full(h, out, tmp_path, "full-plain")
+    # and back: a full run that makes the twins of unchanged pages too
+    log = export(h, out, "--incremental", "--brotli")
+    assert "a full run: --brotli, unlike the last run" in log
+    assert rendered(log)[0] == "full"
+    same_as_full(h, out, tmp_path, "full-br-again", "--brotli")
