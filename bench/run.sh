@@ -274,6 +274,25 @@ for page in "article:/news/$article" "listing:/news/" "home:/"; do
 	"$PEERS/bench-wrk.sh" "nginx-export-$name" "http://127.0.0.1:$NPORT$path" "$RUNS" "$DUR" >/dev/null
 done
 awk '/^VmRSS:/{r=$2} /^VmHWM:/{h=$2} END{print r, h}' "/proc/$hp/status" > "$WORK/rss.kB"
+# the brotli herald sends a browser for each page (made on its idle thread
+# once the page is cached: asked again until it comes, 10 s at most)
+python3 - "http://127.0.0.1:$HPORT" "/news/$article" /news/ / > "$WORK/br.tsv" <<'EOF'
+import sys, time, urllib.request
+base = sys.argv[1]
+print("label\tbytes_br")
+for label, path in zip(("article", "listing", "home"), sys.argv[2:]):
+    n = ""
+    for _ in range(200):
+        req = urllib.request.Request(base + path,
+                                     headers={"Accept-Encoding": "br, gzip"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            body = r.read()
+            if r.headers.get("Content-Encoding") == "br":
+                n = str(len(body))
+                break
+        time.sleep(0.05)
+    print("herald-%s\t%s" % (label, n))
+EOF
 
 rm -f "$WORK/wp.skipped"
 [ "$WP" = 1 ] || : > "$WORK/wp.skipped"

@@ -54,6 +54,7 @@ def kilo(n):
 
 wrk = tsv(os.path.join(peers, "wrk.tsv"))
 sizes = {r["label"]: r for r in tsv(os.path.join(peers, "sizes.tsv"))}
+brs = {r["label"]: r for r in tsv(os.path.join(work, "br.tsv"))}
 build = tsv(os.path.join(work, "build.tsv"))
 serve = {int(r["N"]): r for r in tsv(os.path.join(work, "serve.tsv"))}
 
@@ -91,7 +92,7 @@ lines = ["# make bench", "",
          "One wrk run per row (BENCH_RUNS=1): p99 is noise at this count.",
          "",
          "| page | conns | herald req/s | nginx req/s | herald / nginx | "
-         "herald p99 ms | nginx p99 ms | bytes (gzip) |",
+         "herald p99 ms | nginx p99 ms | bytes (gzip, brotli) |",
          "|---|---|---|---|---|---|---|---|"]
 chart = []
 for page in ("article", "listing", "home"):
@@ -99,9 +100,10 @@ for page in ("article", "listing", "home"):
         h, n = w("herald-" + page, c), w("nginx-export-" + page, c)
         hr, nr = med(h, "req_per_s"), med(n, "req_per_s")
         s = sizes.get("herald-" + page, {})
-        lines.append("| %s | %d | %s | %s | %s | %s | %s | %s (%s) |" % (
+        lines.append("| %s | %d | %s | %s | %s | %s | %s | %s (%s, %s) |" % (
             page, c, fmt(hr), fmt(nr), ratio(hr, nr), p99(h), p99(n),
-            s.get("bytes_plain", "–"), s.get("bytes_gzip_served", "–")))
+            s.get("bytes_plain", "–"), s.get("bytes_gzip_served", "–"),
+            brs.get("herald-" + page, {}).get("bytes_br") or "–"))
         chart.append(("%s c%d" % (page, c), hr or 0, nr or 0))
 wp64, wp256 = w("wp-article", 64), w("wp-article", 256)
 lines += ["", "## The same article on WordPress (php-fpm, MariaDB, no page "

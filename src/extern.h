@@ -18,12 +18,12 @@ char *gz_compress(const char *data, size_t len, size_t *outlen);
 
 /* ---- br.c: brotli of a whole body -------------------------------------- */
 
-/* Bodies past this are not worth brotli's time (2.4 s and 35 MB for a
- * 1.8 MB sitemap): they stay in gzip. */
+/* Bodies past this stay in gzip. */
 #define BR_MAX_BODY ((size_t)2 << 20)
-/* A malloc'd brotli stream of data (quality 11: slow, so never on a
- * request's path), its size in *outlen; NULL on failure or for more than
- * BR_MAX_BODY bytes. The same input gives the same bytes every time. */
+/* A malloc'd brotli stream of data (quality 11 up to 64 KB: slow, so
+ * never on a request's path; 5 past that), its size in *outlen; NULL on
+ * failure or for more than BR_MAX_BODY bytes. The same input gives the
+ * same bytes every time. */
 char *br_compress(const char *data, size_t len, size_t *outlen);
 
 /* ---- buf.c: growable byte buffers with a hard cap ---------------------- */
