@@ -547,12 +547,36 @@ http_not_modified(struct MHD_Connection *c, const struct http_entry *e)
 	return 0;
 }
 
+/* The ETag of a 304: that of the coding the client would get now, or,
+ * when it revalidates another one it holds (gzip, before the brotli was
+ * made), the one it sent, which names what it keeps. */
+static const char *
+http_304_tag(struct MHD_Connection *c, const struct http_entry *e, int enc)
+{
+	const struct MHD_Response *pick = http_pick(e, enc);
+	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_NONE_MATCH);
+	const char *tag = pick == e->br ? e->bretag
+	    : pick == e->gz             ? e->gzetag
+	                                : e->etag;
+
+	if (inm == NULL || strstr(inm, tag) != NULL)
+		return tag;
+	if (strstr(inm, e->gzetag) != NULL)
+		return e->gzetag;
+	if (strstr(inm, e->bretag) != NULL)
+		return e->bretag;
+	if (strstr(inm, e->etag) != NULL)
+		return e->etag;
+	return tag;
+}
+
 /* A 304 answer carrying the entry's validators. */
 static enum MHD_Result
 http_queue_304(struct MHD_Connection *c, struct http_entry *e, int enc,
     struct http_req *r)
 {
-	struct MHD_Response *resp, *pick = http_pick(e, enc);
+	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	const char *cc;
 	char lm[64];
@@ -563,10 +587,7 @@ http_queue_304(struct MHD_Connection *c, struct http_entry *e, int enc,
 		return MHD_NO;
 	http_security_headers(resp);
 	http_http_date(e->lastmod, lm, sizeof(lm));
-	MHD_add_response_header(resp, "ETag",
-	    pick == e->br ? e->bretag
-	    : pick == e->gz ? e->gzetag
-	                    : e->etag);
+	MHD_add_response_header(resp, "ETag", http_304_tag(c, e, enc));
 	MHD_add_response_header(resp, "Last-Modified", lm);
 	cc = MHD_get_response_header(e->plain, "Cache-Control");
 	if (cc)

@@ -218,6 +218,14 @@ def test_brotli_validators_and_head(herald):
     # the brotli tag names this page in any coding
     r = herald.get(PRESS_RELEASE, headers={"If-None-Match": tag})
     assert r.status == 304
+    # a client holding the gzip (from before the brotli was made) is told
+    # its own copy is current: the 304 names the tag it sent
+    gz = herald.get(PRESS_RELEASE, headers={"Accept-Encoding": "gzip"})
+    gztag = gz.header("ETag")
+    assert gztag.endswith('-gz"') and gztag != tag
+    r = herald.get(PRESS_RELEASE, headers={"Accept-Encoding": "br, gzip",
+                                           "If-None-Match": gztag})
+    assert r.status == 304 and r.header("ETag") == gztag
     r = herald.head(PRESS_RELEASE, headers={"Accept-Encoding": "br"})
     assert r.status == 200 and r.body == b"" and codings(r) == "br"
     assert r.header("Content-Length") == str(len(br.body))
