@@ -3,7 +3,9 @@
 static assets, the access log, and the size of an article page."""
 
 import gzip
+import http.client
 import re
+import subprocess
 import time
 
 import brotli
@@ -452,3 +454,48 @@ def test_size_article_page_with_css_under_30kb(herald):
     assert total < 30000, (
         "press release HTML (%d bytes) + CSS = %d bytes, over 30 KB"
         % (len(r.body), total))
+
+
+# -- listening: a socket per thread -----------------------------------------
+
+def test_second_server_on_the_port_is_refused(herald):
+    """Each thread listens on a socket of its own (SO_REUSEPORT, so the
+    kernel spreads connections evenly), but the port is taken alone
+    first: a second server on it exits with one line instead of quietly
+    taking a share of the first one's connections."""
+    r = subprocess.run([herald.bin, "serve", "--db", herald.db, "--listen",
+                        "127.0.0.1:%d" % herald.port, "--base-url",
+                        herald.base, "--access-log", ""],
+                       capture_output=True, timeout=30)
+    assert r.returncode == 1, r
+    assert re.search(rb"cannot listen on 127\.0\.0\.1:\d+: Address "
+                     rb"already in use", r.stderr), r.stderr
+    for _ in range(20):
+        assert herald.get("/").status == 200
+
+
+def test_per_client_connection_limit_over_threads(make_herald):
+    """per_ip_limit with 2 threads: a client's connections spread over the
+    threads' sockets, each taking its share and some more, never more
+    than the limit: the first 8 connections of a client are all served,
+    and of 20 held open at once, at most 16 are."""
+    from adminlib import AdminHerald
+    h = make_herald(cls=AdminHerald,
+                    conf={"per_ip_limit": 8, "threads": 2})
+    held, served = [], 0
+    try:
+        for i in range(20):
+            c = h.connection(timeout=5)
+            held.append(c)
+            try:
+                c.request("GET", "/")
+                ok = c.getresponse().read() != b""
+            except (OSError, http.client.HTTPException):
+                ok = False
+            if i < 8:
+                assert ok, "connection %d of 8 refused" % (i + 1)
+            served += ok
+    finally:
+        for c in held:
+            c.close()
+    assert 8 <= served <= 16, served
