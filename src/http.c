@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -40,8 +39,7 @@
 /* Everything http.c keeps for one server. */
 static struct {
 	struct site *site;
-	struct MHD_Daemon **ds; /* one a thread, each on a socket of its own */
-	size_t nds;
+	struct MHD_Daemon *d;
 	int log_fd;
 	atomic_llong rev; /* content revision, from the watcher */
 	atomic_llong changed_at;
@@ -1629,110 +1627,6 @@ http_fd_budget(unsigned conn_limit)
 	return cur > HTTP_FD_MAX ? HTTP_FD_MAX : (size_t)cur;
 }
 
-/*
- * A listening socket for ss (an IPv6 one takes IPv6 alone, as
- * libmicrohttpd's did); with shared, one of several on the address
- * (SO_REUSEPORT), else bound alone and not listening (a check that the
- * address is free); -1 with errno set.
- *
- * Each thread serves its own daemon on its own socket, and the kernel
- * spreads new connections over the sockets by their addresses and ports.
- * With one daemon and a pool of threads, each thread accepted from the
- * one socket, up to ten in a row, whichever woke first: after a burst of
- * new connections one thread could hold two thirds of them (68% of the
- * CPU against 32% in a 5 s run of wrk at 256 connections), and its
- * clients waited while the other thread idled: the p99 of make bench
- * moved between 9 and 25 ms from run to run.
- */
-static int
-http_listen_socket(const struct sockaddr_storage *ss, int v6, int shared)
-{
-	socklen_t len = v6 ? sizeof(struct sockaddr_in6)
-	                   : sizeof(struct sockaddr_in);
-	int fd, on = 1, e;
-
-	fd = socket(v6 ? AF_INET6 : AF_INET,
-	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -1;
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	/* inherited by the connections accepted */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	if (v6)
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if ((shared &&
-	        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) ==
-	            -1) ||
-	    bind(fd, (const struct sockaddr *)ss, len) == -1 ||
-	    (shared && listen(fd, 1024) == -1)) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
-
-/* Stops the daemons (each closes its socket). Again does nothing. */
-static void
-http_stop_serving(void)
-{
-	size_t i;
-
-	http.stop = 1;
-	for (i = 0; i < http.nds; i++)
-		if (http.ds[i] != NULL)
-			MHD_stop_daemon(http.ds[i]);
-	free(http.ds);
-	http.ds = NULL;
-	http.nds = 0;
-}
-
-/*
- * A client address's connections on one of threads sockets. The kernel
- * spreads a client's connections over the sockets at random (by port),
- * so each takes its share of per_ip_limit and three standard deviations
- * more (at most per_ip_limit): a client under the limit is not refused
- * (but for one time in a thousand), and one address holds at most some
- * 1.3 times the limit on 2 threads, 1.9 times on 16, instead of the
- * limit times the threads. 0 stays 0 (no limit).
- */
-static unsigned
-http_per_ip(unsigned per_ip_limit, unsigned threads)
-{
-	unsigned share = (per_ip_limit + threads - 1) / threads, r = 0;
-
-	while ((r + 1) * (r + 1) <= share)
-		r++;
-	share += 3 * (r + 1) + 2;
-	return share < per_ip_limit ? share : per_ip_limit;
-}
-
-/* Starts a daemon (its one thread) on the listening socket fd, with its
- * share of the connections; NULL on failure (fd is closed). */
-static struct MHD_Daemon *
-http_daemon(int fd, unsigned threads)
-{
-	const struct conf *cf = &http.site->conf;
-	struct MHD_Daemon *d;
-	unsigned limit = cf->conn_limit / threads;
-
-	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
-	    0, NULL, NULL, http_handler, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
-	    MHD_OPTION_CONNECTION_TIMEOUT, cf->timeout,
-	    MHD_OPTION_CONNECTION_LIMIT, limit > 0 ? limit : 1,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    http_per_ip(cf->per_ip_limit, threads),
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
-	    MHD_OPTION_URI_LOG_CALLBACK, http_uri, NULL,
-	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, NULL,
-	    MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
-	if (d == NULL)
-		close(fd);
-	return d;
-}
-
 int
 http_serve(struct site *site)
 {
@@ -1743,7 +1637,7 @@ http_serve(struct site *site)
 	struct timespec tick = {0, 200 * 1000 * 1000};
 	unsigned threads = site->conf.threads;
 	size_t i;
-	int v6, fd, rc = 1;
+	int v6, rc = 1;
 
 	memset(&http, 0, sizeof(http));
 	http.site = site;
@@ -1787,23 +1681,23 @@ http_serve(struct site *site)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* the address taken alone first: with SO_REUSEPORT alone, a second
-	 * server on the port would quietly share its connections */
-	if ((fd = http_listen_socket(&ss, v6, 0)) == -1) {
-		fprintf(stderr, "herald: cannot listen on %s: %s\n",
-		    site->conf.listen, strerror(errno));
+	http.d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
+	        MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
+	    0, NULL, NULL, http_handler, NULL, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_TIMEOUT, site->conf.timeout,
+	    MHD_OPTION_CONNECTION_LIMIT, site->conf.conn_limit,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, site->conf.per_ip_limit,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_NOTIFY_COMPLETED,
+	    http_completed, NULL, MHD_OPTION_URI_LOG_CALLBACK, http_uri, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape,
+	    NULL, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+	if (http.d == NULL) {
+		fprintf(stderr, "herald: cannot listen on %s\n",
+		    site->conf.listen);
 		goto done;
 	}
-	close(fd);
-	if ((http.ds = calloc(threads, sizeof(*http.ds))) == NULL)
-		goto done;
-	for (http.nds = 0; http.nds < threads; http.nds++)
-		if ((fd = http_listen_socket(&ss, v6, 1)) == -1 ||
-		    (http.ds[http.nds] = http_daemon(fd, threads)) == NULL) {
-			fprintf(stderr, "herald: cannot listen on %s: %s\n",
-			    site->conf.listen, strerror(errno));
-			goto done;
-		}
 	fprintf(stderr, "herald: serving %s on http://%s with %u threads\n",
 	    site->conf.db, site->conf.listen, threads);
 	/* The server's own timer: scheduled items go live at their time,
@@ -1811,8 +1705,10 @@ http_serve(struct site *site)
 	if ((writer = db_open(site->conf.db, 0)) == NULL)
 		goto done;
 	news_recover(writer);
-	if (news_thread_start(site) == -1)
+	if (news_thread_start(site) == -1) {
+		MHD_stop_daemon(http.d);
 		goto done;
+	}
 	while (!http.stop) {
 		if (time(NULL) != due_at) {
 			due_at = time(NULL);
@@ -1823,11 +1719,10 @@ http_serve(struct site *site)
 		http_sweep(watch, 0);
 	}
 	fprintf(stderr, "herald: stopping\n");
-	http_stop_serving();
+	MHD_stop_daemon(http.d);
 	news_thread_stop();
 	rc = 0;
 done:
-	http_stop_serving();
 	http_br_stop();
 	http_cache_clear();
 	files_free(http.files);

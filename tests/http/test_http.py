@@ -456,33 +456,29 @@ def test_size_article_page_with_css_under_30kb(herald):
         % (len(r.body), total))
 
 
-# -- listening: a socket per thread -----------------------------------------
+# -- listening ---------------------------------------------------------------
 
 def test_second_server_on_the_port_is_refused(herald):
-    """Each thread listens on a socket of its own (SO_REUSEPORT, so the
-    kernel spreads connections evenly), but the port is taken alone
-    first: a second server on it exits with one line instead of quietly
-    taking a share of the first one's connections."""
+    """A second server on a port in use exits with one line, and the first
+    one goes on answering."""
     r = subprocess.run([herald.bin, "serve", "--db", herald.db, "--listen",
                         "127.0.0.1:%d" % herald.port, "--base-url",
                         herald.base, "--access-log", ""],
                        capture_output=True, timeout=30)
     assert r.returncode == 1, r
-    assert re.search(rb"cannot listen on 127\.0\.0\.1:\d+: Address "
-                     rb"already in use", r.stderr), r.stderr
+    assert re.search(rb"cannot listen on 127\.0\.0\.1:\d+", r.stderr), \
+        r.stderr
     for _ in range(20):
         assert herald.get("/").status == 200
 
 
-def test_per_client_connection_limit_over_threads(make_herald):
-    """per_ip_limit with 2 threads: a client's connections spread over the
-    threads' sockets, each taking its share and some more, never more
-    than the limit: the first 8 connections of a client are all served,
-    and of 20 held open at once, at most 16 are."""
+def test_per_client_connection_limit(make_herald):
+    """per_ip_limit: of 20 connections one client holds open at once, the
+    first 8 are served and the others refused."""
     from adminlib import AdminHerald
     h = make_herald(cls=AdminHerald,
                     conf={"per_ip_limit": 8, "threads": 2})
-    held, served = [], 0
+    held, served = [], []
     try:
         for i in range(20):
             c = h.connection(timeout=5)
@@ -492,10 +488,8 @@ def test_per_client_connection_limit_over_threads(make_herald):
                 ok = c.getresponse().read() != b""
             except (OSError, http.client.HTTPException):
                 ok = False
-            if i < 8:
-                assert ok, "connection %d of 8 refused" % (i + 1)
-            served += ok
+            served.append(ok)
     finally:
         for c in held:
             c.close()
-    assert 8 <= served <= 16, served
+    assert served == [True] * 8 + [False] * 12, served
