@@ -4,6 +4,7 @@ static assets, the access log, and the size of an article page."""
 
 import gzip
 import http.client
+import os
 import re
 import subprocess
 import time
@@ -493,3 +494,15 @@ def test_per_client_connection_limit(make_herald):
         for c in held:
             c.close()
     assert served == [True] * 8 + [False] * 12, served
+
+
+def test_default_threads_eight_a_core(herald):
+    """With no `threads` set, the pool has eight threads a core (64 at
+    most), not one: libmicrohttpd's threads accept unevenly, and with more
+    threads than cores the kernel evens the work out."""
+    cores = os.sysconf("SC_NPROCESSORS_ONLN")
+    want = cores * 8 if cores <= 8 else 64
+    with open(herald.stderr_path) as f:
+        assert "with %d threads" % want in f.read()
+    # the threads are there: the pool's, the main one, the brotli one
+    assert len(os.listdir("/proc/%d/task" % herald.proc.pid)) >= want + 1
