@@ -97,7 +97,7 @@ test: all build/test-unit
 	sh tests/run.sh build
 
 # Herald against nginx, hugo and WordPress in one run (bench/run.sh);
-# writes bench/results/. BENCH_N="1000 10000" by default.
+# writes bench/results/. BENCH_N="1000 10000 100000" by default.
 bench: deps all
 	bash bench/run.sh
 

@@ -76,7 +76,7 @@ mem_avail_mb() { awk '/^MemAvailable:/{print int($2 / 1024)}' /proc/meminfo; }
 # hugo_build N: hugo-build.sh under `timeout`, stopped early when the
 # machine's available memory falls under MEM_FLOOR_MB (the machine has no
 # swap: better a missing figure than the OOM killer). Appends to build.tsv
-# either hugo's figures or why it did not finish.
+# either hugo's figures or why it did not finish (and then fails).
 hugo_build() {
 	local n=$1 dir="$PEERS_RUN/hugo-$1" tp rc low=
 	# the same corpus, hard-linked, rather than generated a second time
@@ -120,6 +120,7 @@ hugo_build() {
 	fi
 	log "hugo with $n articles did not finish ($why)"
 	echo -e "$n\thugo\tNA\tNA\tNA\tdid not finish ($why)" >> "$WORK/build.tsv"
+	return 1
 }
 
 # coldstart DB: exec to the first 200, median of 5, in ms, into $cs
@@ -181,7 +182,7 @@ EOF
 serve_memory() {
 	local sp c
 	"$HERALD" serve --db "$2" --listen 127.0.0.1:$SPORT \
-	    --base-url "http://127.0.0.1:$SPORT" --access-log '' --threads 2 \
+	    --base-url "http://127.0.0.1:$SPORT" --access-log '' \
 	    2>"$WORK/serve-$1.log" &
 	sp=$!
 	cur=$sp
@@ -217,28 +218,40 @@ for N in $N_LIST; do
 	    "$HERALD" import --db "$d/site.db" --from "$d/corpus" >"$d/import.log" 2>&1
 	read -r wall rss < "$d/import.time"
 	echo -e "$N\therald import\t$wall\t$rss\t\t" >> "$WORK/build.tsv"
-	log "herald export of $N"
-	# The last run's export is moved aside, not deleted: ext4 without a
-	# journal (this machine's disk) passes over inodes freed in the last
-	# 60 s, 360 s while their table block is dirty (recently_deleted()
-	# in fs/ext4/ialloc.c), so creating 40,000 files right after an
-	# rm -rf of 40,000 took 2-3 times as long. Hugo's public/ is moved
-	# aside the same way; both are deleted after the last measurement.
-	if [ -e "$d/www" ]; then
-		mv "$d/www" "$OLD/www-$N"
-		mv "$d/www.herald-export" "$OLD/www-$N.herald-export" 2>/dev/null || true
-	fi
-	/usr/bin/time -f "%e %M" -o "$d/export.time" "$HERALD" export \
-	    --db "$d/site.db" --out "$d/www" --base-url "http://127.0.0.1:$HPORT" 2>"$d/export.log"
-	files=$(find "$d/www" -type f ! -name '*.gz' | wc -l)
-	read -r wall rss < "$d/export.time"
-	echo -e "$N\therald export\t$wall\t$rss\t$files\t" >> "$WORK/build.tsv"
-	log "hugo build of $N (at most $HUGO_TIMEOUT s)"
-	hugo_build "$N"
-	# its pages are counted; deleted at the end (see above)
-	if [ -e "$PEERS_RUN/hugo-$N/public" ]; then
-		mv "$PEERS_RUN/hugo-$N/public" "$OLD/hugo-$N"
-	fi
+	# Export and hugo: median of 3 runs up to 10,000 articles (one at
+	# 100,000, where hugo alone takes minutes), each after a sync, so
+	# that neither is timed while the kernel writes back what the step
+	# before wrote (the import's database, the other's pages). Each run
+	# writes into a new folder: the last run's output is moved aside, not
+	# deleted, since ext4 without a journal (this machine's disk) passes
+	# over inodes freed in the last 60 s, 360 s while their table block
+	# is dirty (recently_deleted() in fs/ext4/ialloc.c), and creating
+	# 40,000 files right after an rm -rf of 40,000 took 2-3 times as
+	# long. Both outputs are deleted after the last measurement.
+	reps=3
+	[ "$N" -gt 10000 ] && reps=1
+	for r in $(seq 1 "$reps"); do
+		log "herald export of $N (run $r of $reps)"
+		if [ -e "$d/www" ]; then
+			mv "$d/www" "$OLD/www-$N-$r"
+			mv "$d/www.herald-export" "$OLD/www-$N-$r.herald-export" 2>/dev/null || true
+		fi
+		sync
+		/usr/bin/time -f "%e %M" -o "$d/export.time" "$HERALD" export \
+		    --db "$d/site.db" --out "$d/www" --base-url "http://127.0.0.1:$HPORT" 2>"$d/export.log"
+		files=$(find "$d/www" -type f ! -name '*.gz' | wc -l)
+		read -r wall rss < "$d/export.time"
+		echo -e "$N\therald export\t$wall\t$rss\t$files\t" >> "$WORK/build.tsv"
+	done
+	for r in $(seq 1 "$reps"); do
+		log "hugo build of $N (run $r of $reps, at most $HUGO_TIMEOUT s)"
+		sync
+		hugo_build "$N" || break
+		# its pages are counted; moved aside like herald's
+		if [ -e "$PEERS_RUN/hugo-$N/public" ]; then
+			mv "$PEERS_RUN/hugo-$N/public" "$OLD/hugo-$N-$r"
+		fi
+	done
 	log "herald serve with $N: cold start, memory after the warm-up"
 	article=$(ls "$d/corpus/news" | sed -n 4p | sed 's/\.md$//')
 	coldstart "$d/site.db"
@@ -253,7 +266,7 @@ d="$WORK/n$first"
 article=$(ls "$d/corpus/news" | sed -n 4p | sed 's/\.md$//')
 log "serving: herald on :$HPORT, nginx with herald's export on :$NPORT"
 "$HERALD" serve --db "$d/site.db" --listen 127.0.0.1:$HPORT \
-    --base-url "http://127.0.0.1:$HPORT" --access-log '' --threads 2 2>"$WORK/serve.log" &
+    --base-url "http://127.0.0.1:$HPORT" --access-log '' 2>"$WORK/serve.log" &
 hp=$!
 pids+=("$hp")
 wait_http "http://127.0.0.1:$HPORT/"
