@@ -246,11 +246,13 @@ for N in $N_LIST; do
 	for r in $(seq 1 "$reps"); do
 		log "hugo build of $N (run $r of $reps, at most $HUGO_TIMEOUT s)"
 		sync
-		hugo_build "$N" || break
+		ok=1
+		hugo_build "$N" || ok=0
 		# its pages are counted; moved aside like herald's
 		if [ -e "$PEERS_RUN/hugo-$N/public" ]; then
 			mv "$PEERS_RUN/hugo-$N/public" "$OLD/hugo-$N-$r"
 		fi
+		[ "$ok" = 1 ] || break # not again what did not finish once
 	done
 	log "herald serve with $N: cold start, memory after the warm-up"
 	article=$(ls "$d/corpus/news" | sed -n 4p | sed 's/\.md$//')
