@@ -32,6 +32,7 @@
 #define HTTP_FD_ENTRY_BYTES 1024
 #define HTTP_FD_MAX 16384 /* files the cache keeps open at most */
 #define HTTP_THREADS_CORE 8 /* pool threads a core by default (64 at most) */
+#define HTTP_DBS_MAX 64	    /* database connections of each kind, at most */
 #define HTTP_BR_QUEUE 256 /* pages waiting for their brotli, at most */
 #define HTTP_BR_NONE 0	  /* an entry's brotli: not asked for yet */
 #define HTTP_BR_QUEUED 1  /* waiting for the brotli thread */
@@ -62,9 +63,17 @@ static struct {
 	char *br_queue[HTTP_BR_QUEUE];
 	size_t br_head, br_count;
 	int br_stop;
+	/* the connections requests read (rd) and write (rw) with: at most
+	 * dbs_max of each, as many as cores, not threads (each one maps
+	 * the database and keeps a page cache of its own) */
 	pthread_mutex_t dbs_lock;
-	struct db **dbs; /* every worker's connection, closed at the end */
-	size_t ndbs;
+	pthread_cond_t dbs_freed;
+	struct http_dbs {
+		struct db *idle[HTTP_DBS_MAX];
+		size_t nidle, nopen; /* nopen counts those being opened */
+		int flags;
+	} rd, rw;
+	size_t dbs_max;
 	volatile sig_atomic_t stop;
 } http;
 
@@ -130,40 +139,75 @@ http_signal(int sig)
 	http.stop = 1;
 }
 
-/* Opens a connection for the calling thread into *slot, kept in http.dbs
- * to be closed at the end. */
+/*
+ * The connection the calling thread's request uses, in *slot: the one it
+ * holds already, an idle one, or a new one while fewer than dbs_max are
+ * open; otherwise it waits for one to come back (http_db_release). A
+ * request takes its read connection before its write one and never the
+ * other way round, so two requests cannot wait for each other.
+ */
 static struct db *
-http_db_open(struct site *site, struct db **slot, int flags)
+http_db_take(struct site *site, struct http_dbs *p, struct db **slot)
 {
-	struct db **n;
+	struct db *d = NULL;
 
 	if (*slot != NULL)
 		return *slot;
-	if ((*slot = db_open(site->conf.db, flags)) == NULL)
-		return NULL;
 	pthread_mutex_lock(&http.dbs_lock);
-	if ((n = realloc(http.dbs, (http.ndbs + 1) * sizeof(*n))) != NULL) {
-		http.dbs = n;
-		http.dbs[http.ndbs++] = *slot;
+	for (;;) {
+		if (p->nidle > 0) {
+			d = p->idle[--p->nidle];
+			break;
+		}
+		if (p->nopen < http.dbs_max) {
+			p->nopen++;
+			break;
+		}
+		pthread_cond_wait(&http.dbs_freed, &http.dbs_lock);
 	}
 	pthread_mutex_unlock(&http.dbs_lock);
-	if (n == NULL) {
-		db_close(*slot);
-		*slot = NULL;
+	if (d == NULL && (d = db_open(site->conf.db, p->flags)) == NULL) {
+		pthread_mutex_lock(&http.dbs_lock);
+		p->nopen--;
+		pthread_cond_broadcast(&http.dbs_freed);
+		pthread_mutex_unlock(&http.dbs_lock);
+		return NULL;
 	}
-	return *slot;
+	return *slot = d;
+}
+
+/* Gives back the connection in *slot, with no transaction left open. */
+static void
+http_db_give(struct http_dbs *p, struct db **slot)
+{
+	if (*slot == NULL)
+		return;
+	db_rollback(*slot);
+	pthread_mutex_lock(&http.dbs_lock);
+	p->idle[p->nidle++] = *slot;
+	pthread_cond_broadcast(&http.dbs_freed);
+	pthread_mutex_unlock(&http.dbs_lock);
+	*slot = NULL;
+}
+
+/* At the end of a request: its connections go back for others. */
+static void
+http_db_release(void)
+{
+	http_db_give(&http.rw, &http_twdb);
+	http_db_give(&http.rd, &http_tdb);
 }
 
 struct db *
 http_db(struct site *site)
 {
-	return http_db_open(site, &http_tdb, DB_READONLY);
+	return http_db_take(site, &http.rd, &http_tdb);
 }
 
 struct db *
 http_db_rw(struct site *site)
 {
-	return http_db_open(site, &http_twdb, 0);
+	return http_db_take(site, &http.rw, &http_twdb);
 }
 
 /* Appends one line per request: client, time, request line, status,
@@ -1150,6 +1194,7 @@ http_check(struct MHD_Connection *c, const char *url, const char *method,
 		            "Cookie"),
 		        time(NULL)))
 			*maxbody = HTTP_MAX_UPLOAD;
+		http_db_release();
 		if (n > *maxbody)
 			return MHD_HTTP_CONTENT_TOO_LARGE;
 	}
@@ -1368,6 +1413,7 @@ http_answer(struct MHD_Connection *c, struct http_req *r, const char *url,
 	}
 	ret = http_queue_once(c, r, q.status, body, len, &q);
 done:
+	http_db_release();
 	buf_free(&q.out);
 	arena_free(q.a);
 	return ret;
@@ -1646,6 +1692,8 @@ http_serve(struct site *site)
 	pthread_rwlock_init(&http.cache_lock, NULL);
 	pthread_mutex_init(&http.watch_lock, NULL);
 	pthread_mutex_init(&http.dbs_lock, NULL);
+	pthread_cond_init(&http.dbs_freed, NULL);
+	http.rd.flags = DB_READONLY;
 	http_br_start();
 	if (http_listen_addr(site->conf.listen, &ss, &v6) == -1) {
 		fprintf(stderr, "herald: bad listen address \"%s\" (want "
@@ -1683,6 +1731,17 @@ http_serve(struct site *site)
 
 		threads = n > 0 && n <= 8 ? (unsigned)n * HTTP_THREADS_CORE
 					  : 8 * HTTP_THREADS_CORE;
+	}
+	/* connections: one a core (at least two), since rendering a page
+	 * is work for a core; more would only map the database again */
+	{
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		http.dbs_max = n > 2 ? (size_t)n : 2;
+		if (http.dbs_max > HTTP_DBS_MAX)
+			http.dbs_max = HTTP_DBS_MAX;
+		if (http.dbs_max > threads)
+			http.dbs_max = threads;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = http_signal;
@@ -1735,9 +1794,11 @@ done:
 	http_br_stop();
 	http_cache_clear();
 	files_free(http.files);
-	for (i = 0; i < http.ndbs; i++)
-		db_close(http.dbs[i]);
-	free(http.dbs);
+	/* every request has ended: all connections are idle */
+	for (i = 0; i < http.rd.nidle; i++)
+		db_close(http.rd.idle[i]);
+	for (i = 0; i < http.rw.nidle; i++)
+		db_close(http.rw.idle[i]);
 	db_close(watch);
 	db_close(writer);
 	if (http.log_fd > STDERR_FILENO)
@@ -1745,5 +1806,6 @@ done:
 	pthread_rwlock_destroy(&http.cache_lock);
 	pthread_mutex_destroy(&http.watch_lock);
 	pthread_mutex_destroy(&http.dbs_lock);
+	pthread_cond_destroy(&http.dbs_freed);
 	return rc;
 }

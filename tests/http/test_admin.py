@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import mapped_libs
+from conftest import db_rows, mapped_libs
 from adminlib import (PDF, SECRETS, AdminHerald, csrf_of, elf, input_value,
                       item_id_of, location_path, note_secret, png,
                       set_cookies, totp, wait_step_margin)
@@ -914,3 +914,46 @@ def test_zz_no_secrets_in_logs(srv, admin):
             if s in text:
                 leaks.append((name, s))
     assert not leaks, "secrets in the logs: %r" % leaks[:10]
+
+
+# ---------------------------------------------------------------------------
+# Shared database connections under concurrent writes and reads
+# ---------------------------------------------------------------------------
+
+def test_concurrent_saves_and_reads(srv):
+    """Four editors each saving four items while 16 readers search, all at
+    once: the requests share a few connections (one a core of each kind),
+    a request takes its read one before its write one, so none waits for
+    another forever: every save lands and every search is answered."""
+    from concurrent.futures import ThreadPoolExecutor
+    clients = []
+    for _ in range(4):
+        c = srv.client()
+        c.login(EDITOR, PW)
+        clients.append(c)
+    tag = "pool-" + uniq()
+
+    def save(k):
+        c = clients[k]
+        return [c.item_post("/admin/items/new", "save",
+                            title="%s %d %d" % (tag, k, i)).status
+                for i in range(4)]
+
+    def search(i):
+        conn = srv.connection(timeout=60)
+        try:
+            conn.request("GET", "/search?q=pool+%d" % i)
+            r = conn.getresponse()
+            r.read()
+            return r.status
+        finally:
+            conn.close()
+
+    with ThreadPoolExecutor(20) as ex:
+        saves = [ex.submit(save, k) for k in range(4)]
+        reads = [ex.submit(search, i) for i in range(16)]
+        assert [f.result(timeout=120) for f in saves] == [[303] * 4] * 4
+        assert [f.result(timeout=120) for f in reads] == [200] * 16
+    rows = db_rows(srv, "SELECT count(*) FROM item WHERE title LIKE ?",
+                   (tag + " %",))
+    assert rows[0][0] == 16, rows

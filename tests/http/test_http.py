@@ -506,3 +506,37 @@ def test_default_threads_eight_a_core(herald):
         assert "with %d threads" % want in f.read()
     # the threads are there: the pool's, the main one, the brotli one
     assert len(os.listdir("/proc/%d/task" % herald.proc.pid)) >= want + 1
+
+
+def test_connections_one_a_core(herald):
+    """Requests share the database connections, one a core (at least two)
+    of each kind, not one a thread: 64 pages that are not cached, asked 32
+    at a time, are all answered, and the server holds the database open no
+    more than that many times (plus its watcher's and writer's own)."""
+    from concurrent.futures import ThreadPoolExecutor
+    db = os.path.realpath(herald.db)
+
+    def get(i):
+        c = herald.connection(timeout=60)
+        try:
+            # a query string: never cached, so each one is rendered
+            c.request("GET", "/search?q=trafficking+%d" % i)
+            r = c.getresponse()
+            r.read()
+            return r.status
+        finally:
+            c.close()
+
+    with ThreadPoolExecutor(32) as ex:
+        statuses = list(ex.map(get, range(64)))
+    assert statuses == [200] * 64
+    fd_dir = "/proc/%d/fd" % herald.proc.pid
+    opened = 0
+    for fd in os.listdir(fd_dir):
+        try:
+            if os.readlink(os.path.join(fd_dir, fd)) == db:
+                opened += 1
+        except OSError:
+            pass
+    cores = max(2, os.sysconf("SC_NPROCESSORS_ONLN"))
+    assert 1 <= opened <= 2 * cores + 4, opened
