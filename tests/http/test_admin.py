@@ -940,14 +940,7 @@ def test_concurrent_saves_and_reads(srv):
                 for i in range(4)]
 
     def search(i):
-        conn = srv.connection(timeout=60)
-        try:
-            conn.request("GET", "/search?q=pool+%d" % i)
-            r = conn.getresponse()
-            r.read()
-            return r.status
-        finally:
-            conn.close()
+        return srv.get("/search?q=pool+%d" % i, timeout=60).status
 
     with ThreadPoolExecutor(20) as ex:
         saves = [ex.submit(save, k) for k in range(4)]

@@ -517,15 +517,8 @@ def test_connections_one_a_core(herald):
     db = os.path.realpath(herald.db)
 
     def get(i):
-        c = herald.connection(timeout=60)
-        try:
-            # a query string: never cached, so each one is rendered
-            c.request("GET", "/search?q=trafficking+%d" % i)
-            r = c.getresponse()
-            r.read()
-            return r.status
-        finally:
-            c.close()
+        # a query string: never cached, so each one is rendered
+        return herald.get("/search?q=trafficking+%d" % i, timeout=60).status
 
     with ThreadPoolExecutor(32) as ex:
         statuses = list(ex.map(get, range(64)))
