@@ -1770,8 +1770,10 @@ http_serve(struct site *site)
 	    site->conf.db, site->conf.listen, threads);
 	/* The server's own timer: scheduled items go live at their time,
 	 * checked every second, with no visitor or cron needed. */
-	if ((writer = db_open(site->conf.db, 0)) == NULL)
+	if ((writer = db_open(site->conf.db, 0)) == NULL) {
+		MHD_stop_daemon(http.d);
 		goto done;
+	}
 	news_recover(writer);
 	if (news_thread_start(site) == -1) {
 		MHD_stop_daemon(http.d);
